@@ -1,0 +1,95 @@
+"""The platform port: everything the widget needs from the MVNE platform, one method per need.
+
+Implemented by :class:`~selfcare_widget.platform.tmf.TmfPlatform` (TM Forum v4 over HTTP) and
+wrapped by :class:`~selfcare_widget.platform.cached.CachedPlatform`. Methods raise only the
+errors of :mod:`selfcare_widget.platform.errors`.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from .models import (
+    BillingAccount,
+    ContactDetails,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Order,
+    Package,
+    PackageOffer,
+    Sim,
+    SimCard,
+    SimSettings,
+    UnitBucket,
+    UsageFilter,
+    UsagePage,
+    UsageSummary,
+)
+
+
+class Platform(Protocol):
+    """What the widget asks of the platform (see docs/platform-contract.md)."""
+
+    # customer and contact details (TMF629)
+    def get_customer(self, customer_id: str) -> Customer: ...
+
+    def update_contact(self, customer_id: str, contact: ContactDetails, fields: set[str]) -> Customer:
+        """Change only the named ``fields`` of the contact details; returns the customer."""
+        ...
+
+    # SIMs, packages (TMF637), settings (TMF638), SIM card (TMF639)
+    def list_sims(self, customer_id: str) -> list[Sim]: ...
+
+    def list_packages(self, customer_id: str) -> list[Package]: ...
+
+    def list_sim_settings(self, customer_id: str) -> list[SimSettings]: ...
+
+    def update_sim_settings(self, service_id: str, changes: dict[str, bool]) -> SimSettings:
+        """Apply ``changes`` (domain names of :class:`SimSettings`) and return the new state."""
+        ...
+
+    def get_sim_card(self, resource_id: str) -> SimCard: ...
+
+    def find_customer_by_msisdn(self, msisdn: str) -> str:
+        """Customer id owning the SIM with this MSISDN (digits only); raises NotFound."""
+        ...
+
+    # catalog (TMF620) and ordering (TMF622)
+    def list_package_offers(self, tariff_offering_id: str) -> list[PackageOffer]:
+        """Launched add-on offerings that may be ordered for the given tariff."""
+        ...
+
+    def order_package(
+        self, customer_id: str, sim_product_id: str, offering_id: str, idempotency_key: str
+    ) -> Order: ...
+
+    # billing (TMF666, TMF678)
+    def list_billing_accounts(self, customer_id: str) -> list[BillingAccount]: ...
+
+    def list_invoices(self, billing_account_id: str) -> list[Invoice]:
+        """Bills of the account, newest first."""
+        ...
+
+    def get_invoice(self, invoice_id: str) -> Invoice: ...
+
+    def list_invoice_lines(self, invoice_id: str) -> list[InvoiceLine]: ...
+
+    # call log (TMF635 + summary extension)
+    def list_usage(self, customer_id: str, filter: UsageFilter, offset: int, limit: int) -> UsagePage:
+        """One page of the filtered call log, newest first."""
+        ...
+
+    def usage_summary(self, customer_id: str, filter: UsageFilter) -> UsageSummary: ...
+
+    # balances (TMF654)
+    def list_buckets(self, sim_product_ids: list[str]) -> list[UnitBucket]:
+        """All buckets (credit and units) of the given SIM and package products, in one call."""
+        ...
+
+    # sign-in support (TMF681 + authenticate extension)
+    def send_sms(self, msisdn: str, text: str) -> None: ...
+
+    def authenticate(self, partner_id: str, login: str, password: str) -> str:
+        """Customer id for valid credentials; raises Rejected('invalidCredentials') otherwise."""
+        ...
