@@ -1,0 +1,508 @@
+"""TM Forum Open API v4 adapter of the platform port, over HTTP with ``requests``.
+
+One :class:`requests.Session` with a connection pool serves all threads. Every call has
+connect/read timeouts, carries the platform credential and a request id, and ends either in a
+domain object or in one of the domain errors of :mod:`selfcare_widget.platform.errors` —
+``requests`` exceptions, TMF JSON and raw platform text never leave this module (except a
+business-rule ``reason`` the platform wrote for display, carried by ``Rejected``).
+
+Only GETs are retried (connect errors and 502/503/504): repeating a POST or PATCH could order a
+package twice or interleave with the customer's next change.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NoReturn
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import MaxRetryError
+from urllib3.util.retry import Retry
+
+from . import tmf_mapping as tmf
+from .errors import NotFound, PlatformError, Rejected, Unavailable
+from .models import (
+    BillingAccount,
+    ContactDetails,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Order,
+    Package,
+    PackageOffer,
+    Sim,
+    SimCard,
+    SimSettings,
+    UnitBucket,
+    UsageFilter,
+    UsagePage,
+    UsageSummary,
+)
+
+log = logging.getLogger("selfcare_widget.platform")
+
+# Base paths of the APIs (docs/platform-contract.md, "Transport").
+CATALOG = "/tmf-api/productCatalogManagement/v4"
+ORDERING = "/tmf-api/productOrderingManagement/v4"
+CUSTOMER = "/tmf-api/customerManagement/v4"
+USAGE = "/tmf-api/usageManagement/v4"
+PRODUCT_INVENTORY = "/tmf-api/productInventory/v4"
+SERVICE_INVENTORY = "/tmf-api/serviceInventory/v4"
+RESOURCE_INVENTORY = "/tmf-api/resourceInventoryManagement/v4"
+PREPAY_BALANCE = "/tmf-api/prepayBalanceManagement/v4"
+ACCOUNT = "/tmf-api/accountManagement/v4"
+CUSTOMER_BILL = "/tmf-api/customerBillManagement/v4"
+COMMUNICATION = "/tmf-api/communicationManagement/v4"
+SELFCARE = "/selfcare/v1"
+
+#: TMF630 maximum page size; lists the widget needs whole are fetched in pages of this size.
+MAX_PAGE = 1000
+#: Usage fields the widget maps; asking only for these drops relatedParty/status/href per record.
+USAGE_FIELDS = "usageDate,usageType,description,usageCharacteristic,ratedProductUsage"
+
+
+@dataclass(frozen=True)
+class TmfSettings:
+    """How to reach the platform.
+
+    ``base_url`` is the platform root; each API's base path is appended to it.
+    """
+
+    base_url: str
+    credential: str
+    connect_timeout: float = 2.0
+    read_timeout: float = 5.0
+    get_retries: int = 2
+    retry_backoff: float = 0.1  # seconds; urllib3 doubles it per retry
+    pool_size: int = 16  # connections kept per host: at least the number of worker threads
+    sms_sender: str = "SelfCare"
+
+
+class _GetOnlyRetry(Retry):
+    """urllib3 ``Retry`` that never repeats a non-GET request.
+
+    Plain ``Retry`` repeats any method after a connection error even with ``allowed_methods``;
+    writes must go out at most once, so for them the first error ends the request.
+    """
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if method is not None and method.upper() not in (self.allowed_methods or ()):
+            raise MaxRetryError(_pool, url, error or Exception("write not retried")) from error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def _new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+class TmfPlatform:
+    """The :class:`~selfcare_widget.platform.port.Platform` port over TM Forum v4 HTTP APIs."""
+
+    def __init__(self, settings: TmfSettings, request_id: Callable[[], str] | None = None) -> None:
+        """Create the client; ``request_id`` supplies the ``X-Request-ID`` of each call."""
+        self.settings = settings
+        self._root = settings.base_url.rstrip("/")
+        self._request_id = request_id or _new_request_id
+        self._timeout = (settings.connect_timeout, settings.read_timeout)
+        self._session = self._build_session(settings)
+
+    @staticmethod
+    def _build_session(settings: TmfSettings) -> requests.Session:
+        retry = _GetOnlyRetry(
+            total=settings.get_retries,
+            connect=settings.get_retries,
+            read=False,  # a read timeout already cost read_timeout; don't multiply it
+            status=settings.get_retries,
+            other=0,
+            redirect=0,
+            allowed_methods=frozenset({"GET"}),
+            status_forcelist=frozenset({502, 503, 504}),
+            backoff_factor=settings.retry_backoff,
+            raise_on_status=False,  # hand back the last 5xx so it maps like any other
+            respect_retry_after_header=False,  # a long Retry-After must not stall a widget thread
+        )
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=settings.pool_size, max_retries=retry)
+        session = requests.Session()
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.headers.update(
+            {"Authorization": f"Bearer {settings.credential}", "Accept": "application/json"}
+        )
+        session.trust_env = False  # no proxies/netrc from the environment for platform calls
+        return session
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._session.close()
+
+    def __enter__(self) -> TmfPlatform:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ transport
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+    ) -> requests.Response:
+        """One HTTP call; returns a 2xx response or raises a domain error."""
+        request_id = self._request_id()
+        started = time.monotonic()
+        try:
+            response = self._session.request(
+                method,
+                self._root + path,
+                params=params,
+                json=body,
+                headers={"X-Request-ID": request_id},
+                timeout=self._timeout,
+                allow_redirects=False,
+            )
+        except (requests.RequestException, Urllib3Error) as exc:
+            # Only the exception class: its text may contain the query string (MSISDNs).
+            log.warning(
+                "platform %s %s failed: %s (request %s)", method, path, type(exc).__name__, request_id
+            )
+            raise Unavailable(f"platform unreachable ({type(exc).__name__})") from None
+        elapsed_ms = (time.monotonic() - started) * 1000
+        # The path holds only ids; query strings may hold personal data and are never logged.
+        log.debug(
+            "platform %s %s -> %s in %.1f ms (request %s)",
+            method,
+            path,
+            response.status_code,
+            elapsed_ms,
+            request_id,
+        )
+        if 200 <= response.status_code < 300:
+            return response
+        self._raise_for(response, method, path, request_id)
+
+    @staticmethod
+    def _raise_for(response: requests.Response, method: str, path: str, request_id: str) -> NoReturn:
+        """Map a non-2xx platform answer to a domain error."""
+        status = response.status_code
+        if status == 404:
+            raise NotFound(path)
+        if status in (409, 422):
+            code, reason = _error_code_reason(response)
+            raise Rejected(code or "rejected", reason)
+        if status == 400:
+            _, reason = _error_code_reason(response)
+            raise Rejected("badRequest", reason)
+        if status in (401, 403):
+            # Our platform credential is wrong or lacks rights: an operator problem, not the customer's.
+            log.error(
+                "platform refused our credential: %s %s -> %s (request %s)", method, path, status, request_id
+            )
+            raise Unavailable(f"platform refused the widget's credential ({status})")
+        log.warning("platform %s %s -> %s (request %s)", method, path, status, request_id)
+        raise Unavailable(f"platform answered {status}")
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> tuple[Any, requests.Response]:
+        """An HTTP call whose 2xx body is JSON; returns ``(body, response)``."""
+        response = self._send(method, path, **kwargs)
+        try:
+            # parse_float keeps money exact: 0.1 arrives as Decimal("0.1"), never a binary float.
+            return json.loads(response.content, parse_float=Decimal), response
+        except ValueError:
+            log.warning(
+                "platform %s %s answered non-JSON (request %s)",
+                method,
+                path,
+                response.request.headers.get("X-Request-ID"),
+            )
+            raise Unavailable("platform answered non-JSON") from None
+
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self._call("GET", path, params=params)[0]
+
+    def _get_list(self, path: str, params: dict[str, Any]) -> list[Any]:
+        """Every item of a TMF630 list, following ``X-Total-Count`` over pages."""
+        items: list[Any] = []
+        while True:
+            page, response = self._call(
+                "GET", path, params={**params, "offset": len(items), "limit": MAX_PAGE}
+            )
+            with _mapping("list"):
+                got = tmf.objects(page)
+                total = _total_count(response, default=len(items) + len(got))
+            items.extend(got)
+            if not got or len(items) >= total:
+                return items
+
+    # ------------------------------------------------------------------ customer (TMF629)
+
+    def get_customer(self, customer_id: str) -> Customer:
+        """The customer with their contact details."""
+        data = self._get(f"{CUSTOMER}/customer/{customer_id}")
+        with _mapping("customer"):
+            return tmf.customer(data)
+
+    def update_contact(self, customer_id: str, contact: ContactDetails, fields: set[str]) -> Customer:
+        """Change only the media types touched by ``fields``; returns the updated customer."""
+        if not fields:
+            return self.get_customer(customer_id)
+        try:
+            body = tmf.contact_patch(contact, fields)
+        except ValueError as exc:
+            raise Rejected("badRequest", str(exc)) from None
+        data, _ = self._call("PATCH", f"{CUSTOMER}/customer/{customer_id}", body=body)
+        log.info("contact of customer %s changed: %s", customer_id, ",".join(sorted(fields)))
+        with _mapping("customer"):
+            return tmf.customer(data)
+
+    # ------------------------------------------------------------------ SIMs (TMF637/638/639)
+
+    def _products(self, customer_id: str, spec: str) -> list[Any]:
+        return self._get_list(
+            f"{PRODUCT_INVENTORY}/product",
+            {"relatedParty.id": customer_id, "productSpecification.id": spec},
+        )
+
+    def list_sims(self, customer_id: str) -> list[Sim]:
+        """The customer's SIM subscriptions."""
+        products = self._products(customer_id, tmf.SPEC_MOBILE_LINE)
+        with _mapping("product"):
+            # Filter again: a server ignoring the spec filter must not turn packages into SIMs.
+            return [tmf.sim(p) for p in products if tmf.spec_id(p) == tmf.SPEC_MOBILE_LINE]
+
+    def list_packages(self, customer_id: str) -> list[Package]:
+        """The customer's ordered add-on packages (all SIMs)."""
+        products = self._products(customer_id, tmf.SPEC_ADDON)
+        with _mapping("product"):
+            return [tmf.package(p) for p in products if tmf.spec_id(p) == tmf.SPEC_ADDON]
+
+    def list_sim_settings(self, customer_id: str) -> list[SimSettings]:
+        """Settings of every mobile service of the customer."""
+        services = self._get_list(f"{SERVICE_INVENTORY}/service", {"relatedParty.id": customer_id})
+        with _mapping("service"):
+            return [tmf.sim_settings(s) for s in services]
+
+    def update_sim_settings(self, service_id: str, changes: dict[str, bool]) -> SimSettings:
+        """Apply ``changes`` (domain names) to the service; returns its new settings."""
+        try:
+            body = tmf.settings_patch(changes)
+        except ValueError as exc:
+            raise Rejected("badRequest", str(exc)) from None
+        data, _ = self._call("PATCH", f"{SERVICE_INVENTORY}/service/{service_id}", body=body)
+        log.info("settings of service %s changed: %s", service_id, ",".join(sorted(changes)))
+        with _mapping("service"):
+            return tmf.sim_settings(data)
+
+    def get_sim_card(self, resource_id: str) -> SimCard:
+        """The physical SIM card."""
+        data = self._get(f"{RESOURCE_INVENTORY}/resource/{resource_id}")
+        with _mapping("resource"):
+            return tmf.sim_card(data)
+
+    def find_customer_by_msisdn(self, msisdn: str) -> str:
+        """Customer id owning the (not terminated) SIM with this MSISDN; NotFound otherwise."""
+        digits = "".join(ch for ch in msisdn if ch.isdigit())
+        if not digits:
+            raise NotFound("msisdn")
+        products = self._get_list(
+            f"{PRODUCT_INVENTORY}/product",
+            {"productCharacteristic.msisdn": digits, "productSpecification.id": tmf.SPEC_MOBILE_LINE},
+        )
+        with _mapping("product"):
+            # A terminated line's number may since belong to someone else.
+            live = [p for p in products if p.get("status") != "terminated"]
+            owners = {tmf.owner_customer_id(p) for p in live if tmf.sim(p).msisdn == digits}
+        if len(owners) != 1:
+            if owners:
+                log.error("MSISDN lookup matched %d customers", len(owners))
+            raise NotFound("msisdn")
+        return owners.pop()
+
+    # ------------------------------------------------------------------ catalog and ordering
+
+    def list_package_offers(self, tariff_offering_id: str) -> list[PackageOffer]:
+        """Launched add-on offerings orderable for the tariff."""
+        offerings = self._get_list(
+            f"{CATALOG}/productOffering",
+            {
+                "lifecycleStatus": "Launched",
+                "category.id": "addon",
+                "productOfferingRelationship.id": tariff_offering_id,
+            },
+        )
+        with _mapping("productOffering"):
+            offers = [tmf.package_offer(o) for o in offerings]
+        return [o for o in offers if tariff_offering_id in o.tariff_offering_ids]
+
+    def order_package(
+        self, customer_id: str, sim_product_id: str, offering_id: str, idempotency_key: str
+    ) -> Order:
+        """Order an add-on; the same ``idempotency_key`` returns the first order (created=False)."""
+        body = tmf.order_body(customer_id, sim_product_id, offering_id, idempotency_key)
+        data, response = self._call("POST", f"{ORDERING}/productOrder", body=body)
+        with _mapping("productOrder"):
+            result = tmf.order(data, created=response.status_code == 201)
+        log.info("order %s for customer %s (created=%s)", result.id, customer_id, result.created)
+        return result
+
+    # ------------------------------------------------------------------ billing (TMF666/678)
+
+    def list_billing_accounts(self, customer_id: str) -> list[BillingAccount]:
+        """The customer's billing accounts."""
+        accounts = self._get_list(f"{ACCOUNT}/billingAccount", {"relatedParty.id": customer_id})
+        with _mapping("billingAccount"):
+            return [tmf.billing_account(a) for a in accounts]
+
+    def list_invoices(self, billing_account_id: str) -> list[Invoice]:
+        """Bills of the account, newest first."""
+        bills = self._get_list(
+            f"{CUSTOMER_BILL}/customerBill", {"billingAccount.id": billing_account_id, "sort": "-billDate"}
+        )
+        with _mapping("customerBill"):
+            invoices = [tmf.invoice(b) for b in bills]
+        # Sorted here as well: the order is part of the port's promise, whatever the server does.
+        return sorted(invoices, key=lambda i: (i.issue_date, i.number), reverse=True)
+
+    def get_invoice(self, invoice_id: str) -> Invoice:
+        """One bill."""
+        data = self._get(f"{CUSTOMER_BILL}/customerBill/{invoice_id}")
+        with _mapping("customerBill"):
+            return tmf.invoice(data)
+
+    def list_invoice_lines(self, invoice_id: str) -> list[InvoiceLine]:
+        """Applied billing rates of a bill."""
+        rates = self._get_list(f"{CUSTOMER_BILL}/appliedCustomerBillingRate", {"bill.id": invoice_id})
+        with _mapping("appliedCustomerBillingRate"):
+            return [tmf.invoice_line(r) for r in rates]
+
+    # ------------------------------------------------------------------ call log (TMF635)
+
+    def list_usage(self, customer_id: str, filter: UsageFilter, offset: int, limit: int) -> UsagePage:
+        """One page of the filtered call log, newest first; ``total`` from ``X-Total-Count``."""
+        params = {
+            **tmf.usage_params(customer_id, filter),
+            "sort": "-usageDate",
+            "fields": USAGE_FIELDS,
+            "offset": max(0, offset),
+            "limit": max(1, min(limit, MAX_PAGE)),
+        }
+        data, response = self._call("GET", f"{USAGE}/usage", params=params)
+        with _mapping("usage"):
+            records = [tmf.usage_record(u) for u in tmf.objects(data)]
+            total = _total_count(response, default=None)
+        return UsagePage(records=records, total=total, offset=params["offset"], limit=params["limit"])
+
+    def usage_summary(self, customer_id: str, filter: UsageFilter) -> UsageSummary:
+        """Totals of the filtered call log, computed by the platform."""
+        data = self._get(f"{SELFCARE}/usageSummary", tmf.usage_params(customer_id, filter))
+        with _mapping("usageSummary"):
+            return tmf.usage_summary(data)
+
+    # ------------------------------------------------------------------ balances (TMF654)
+
+    def list_buckets(self, sim_product_ids: list[str]) -> list[UnitBucket]:
+        """Every bucket of the given products, fetched in one call (comma list filter)."""
+        if not sim_product_ids:
+            return []
+        data = self._get(
+            f"{PREPAY_BALANCE}/bucket", {"product.id": ",".join(sim_product_ids), "limit": MAX_PAGE}
+        )
+        with _mapping("bucket"):
+            return [tmf.bucket(b) for b in tmf.objects(data)]
+
+    # ------------------------------------------------------------------ sign-in support
+
+    def send_sms(self, msisdn: str, text: str) -> None:
+        """Send a text message (content and number are never logged)."""
+        body = tmf.sms_body(msisdn, text, self.settings.sms_sender)
+        data, _ = self._call("POST", f"{COMMUNICATION}/communicationMessage", body=body)
+        with _mapping("communicationMessage"):
+            log.info("sms %s sent", tmf.text(tmf.obj(data)["id"]))
+
+    def authenticate(self, partner_id: str, login: str, password: str) -> str:
+        """Customer id for valid credentials; ``Rejected('invalidCredentials')`` otherwise."""
+        body = {"partnerId": partner_id, "login": login, "password": password}
+        request_id = self._request_id()
+        try:
+            response = self._session.post(
+                f"{self._root}{SELFCARE}/authenticate",
+                json=body,
+                headers={"X-Request-ID": request_id},
+                timeout=self._timeout,
+                allow_redirects=False,
+            )
+        except (requests.RequestException, Urllib3Error) as exc:
+            log.warning("platform authenticate failed: %s (request %s)", type(exc).__name__, request_id)
+            raise Unavailable(f"platform unreachable ({type(exc).__name__})") from None
+        if response.status_code == 401:
+            # Here 401 is the customer's wrong login or password, not our platform credential.
+            log.info("sign-in refused for partner %s (request %s)", partner_id, request_id)
+            raise Rejected("invalidCredentials")
+        if not 200 <= response.status_code < 300:
+            self._raise_for(response, "POST", f"{SELFCARE}/authenticate", request_id)
+        try:
+            customer_id = tmf.text(tmf.obj(json.loads(response.content))["customerId"])
+        except (ValueError, KeyError, TypeError):
+            raise Unavailable("authenticate answered nonsense") from None
+        if not customer_id:
+            raise Unavailable("authenticate answered no customer")
+        return customer_id
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+@contextmanager
+def _mapping(resource: str) -> Iterator[None]:
+    """Turn a shape error while mapping ``resource`` JSON into ``Unavailable``."""
+    try:
+        yield
+    except PlatformError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        # Log the exception type and the field only: values may be personal data.
+        log.warning("platform sent a malformed %s: %s %s", resource, type(exc).__name__, _safe_arg(exc))
+        raise Unavailable(f"platform sent a malformed {resource}") from None
+
+
+def _safe_arg(exc: Exception) -> str:
+    """A missing key name is safe to log; other messages may quote values, so they are dropped."""
+    return repr(exc.args[0]) if isinstance(exc, KeyError) and exc.args else ""
+
+
+def _total_count(response: requests.Response, default: int | None) -> int:
+    """``X-Total-Count`` of a TMF630 list; ``ValueError`` if absent and no default is given."""
+    raw = response.headers.get("X-Total-Count")
+    if raw is None:
+        if default is None:
+            raise ValueError("list without X-Total-Count")
+        return default
+    total = int(raw)
+    if total < 0:
+        raise ValueError("negative X-Total-Count")
+    return total
+
+
+def _error_code_reason(response: requests.Response) -> tuple[str, str]:
+    """``(code, reason)`` of a TMF error body; empty strings when the body isn't one."""
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        return "", ""
+    if not isinstance(data, dict):
+        return "", ""
+    code = data.get("code")
+    reason = data.get("reason") or data.get("message")
+    return (str(code) if code is not None else ""), (reason if isinstance(reason, str) else "")

@@ -1,0 +1,563 @@
+"""Translation between TM Forum v4 JSON and the widget's domain types.
+
+Pure functions, no I/O: :mod:`selfcare_widget.platform.tmf` fetches the JSON and calls these.
+Every parser raises ``KeyError``/``TypeError``/``ValueError`` on a wrong-shaped body; the client
+turns those into :class:`~selfcare_widget.platform.errors.Unavailable`, so a platform answering
+nonsense can never produce a half-filled domain object.
+
+Field names follow ``docs/platform-contract.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .models import (
+    BillingAccount,
+    BucketKind,
+    ContactDetails,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Order,
+    Package,
+    PackageOffer,
+    Sim,
+    SimCard,
+    SimSettings,
+    Tariff,
+    UnitBucket,
+    UsageFilter,
+    UsageKind,
+    UsageRecord,
+    UsageSummary,
+)
+
+#: The platform's (and the customers') time zone: day boundaries of filters and displayed times.
+PLATFORM_TZ = ZoneInfo("Europe/Prague")
+
+SPEC_MOBILE_LINE = "spec-mobile-line"
+SPEC_ADDON = "spec-addon"
+
+Json = Mapping[str, Any]
+
+#: Domain setting name -> TMF638 serviceCharacteristic name.
+SETTING_TO_TMF: dict[str, str] = {
+    "data_enabled": "dataEnabled",
+    "roaming_enabled": "roamingEnabled",
+    "premium_sms_barred": "premiumSmsBarred",
+    "international_calls_barred": "internationalCallsBarred",
+    "voicemail_enabled": "voicemailEnabled",
+    "sim_blocked": "simBlocked",
+}
+
+#: ContactDetails field -> the TMF629 mediumType that carries it.
+CONTACT_FIELD_MEDIUM: dict[str, str] = {
+    "email": "email",
+    "phone": "mobile",
+    "street": "postalAddress",
+    "city": "postalAddress",
+    "postal_code": "postalAddress",
+    "country": "postalAddress",
+}
+
+
+# --------------------------------------------------------------------------- scalar helpers
+
+
+def obj(value: Any) -> Json:
+    """``value`` as a JSON object; ``TypeError`` when the platform sent something else."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def objects(value: Any) -> list[Json]:
+    """``value`` as a list of JSON objects (a missing list is empty)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TypeError(f"expected a JSON array, got {type(value).__name__}")
+    return [obj(item) for item in value]
+
+
+def text(value: Any) -> str:
+    """A string field; ``None`` (absent) becomes ``""``, other types are a shape error."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def decimal(value: Any) -> Decimal:
+    """A number as :class:`Decimal`, parsed from its text so 0.1 stays exactly 0.1."""
+    if isinstance(value, bool) or value is None:
+        raise TypeError("expected a number")
+    try:
+        result = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise ValueError(f"not a number: {value!r}") from exc
+    if not result.is_finite():
+        raise ValueError("not a finite number")
+    return result
+
+
+def money(value: Any) -> Decimal:
+    """The amount of a TMF ``Money`` object ``{unit, value}``."""
+    return decimal(obj(value)["value"])
+
+
+def integer(value: Any) -> int:
+    """A whole number that may arrive as a JSON number or a numeric string (characteristics)."""
+    if isinstance(value, bool):
+        raise TypeError("expected an integer, got a boolean")
+    if isinstance(value, int):
+        return value
+    return int(decimal(value))
+
+
+def boolean(value: Any) -> bool:
+    """A boolean characteristic; accepts the strings ``true``/``false`` some servers send."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise TypeError(f"expected a boolean, got {value!r}")
+
+
+def aware_datetime(value: Any) -> datetime:
+    """An ISO 8601 date-time as an aware datetime (a missing offset means platform local time)."""
+    raw = text(value)
+    if not raw:
+        raise ValueError("empty date-time")
+    # Python 3.10's fromisoformat does not accept the "Z" suffix.
+    parsed = datetime.fromisoformat(raw[:-1] + "+00:00" if raw.endswith("Z") else raw)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=PLATFORM_TZ)
+    return parsed
+
+
+def local_datetime(value: Any) -> datetime:
+    """An ISO 8601 date-time converted to the platform's time zone."""
+    return aware_datetime(value).astimezone(PLATFORM_TZ)
+
+
+def local_date(value: Any) -> date:
+    """A TMF date or date-time as the calendar day in the platform's time zone."""
+    raw = text(value)
+    if len(raw) == 10:  # plain YYYY-MM-DD
+        return date.fromisoformat(raw)
+    return local_datetime(raw).date()
+
+
+def optional_date(value: Any) -> date | None:
+    """Like :func:`local_date`, but an absent value is ``None``."""
+    return None if value in (None, "") else local_date(value)
+
+
+def period_end_date(value: Any) -> date:
+    """Last day of a billing period whose end may be given exclusively (next day 00:00)."""
+    raw = text(value)
+    if len(raw) == 10:
+        return date.fromisoformat(raw)
+    end = local_datetime(raw)
+    # An end at midnight is the exclusive bound of the period: the last day is the one before.
+    if end.timetz().replace(tzinfo=None) == time(0, 0):
+        return end.date() - timedelta(days=1)
+    return end.date()
+
+
+def characteristics(items: Any) -> dict[str, Any]:
+    """A TMF ``[{name, value}]`` characteristic list as a dict."""
+    return {text(item["name"]): item.get("value") for item in objects(items)}
+
+
+def first_id(items: Any) -> str:
+    """``id`` of the first element of a reference list, ``""`` when the list is empty."""
+    refs = objects(items)
+    return text(refs[0]["id"]) if refs else ""
+
+
+def ref_id(value: Any) -> str:
+    """``id`` of an optional single reference object."""
+    return "" if value is None else text(obj(value)["id"])
+
+
+# --------------------------------------------------------------------------- TMF629 customer
+
+
+def customer(data: Json) -> Customer:
+    """TMF629 Customer -> :class:`Customer`."""
+    data = obj(data)
+    partner_id = next(
+        (text(p["id"]) for p in objects(data.get("relatedParty")) if p.get("role") == "mvno"), ""
+    )
+    name = text(data.get("name")) or text(obj(data.get("engagedParty") or {}).get("name"))
+    return Customer(
+        id=text(data["id"]),
+        partner_id=partner_id,
+        name=name,
+        status=text(data.get("status")),
+        contact=contact_details(data.get("contactMedium")),
+        billing_account_ids=tuple(text(a["id"]) for a in objects(data.get("account"))),
+    )
+
+
+def _media_by_type(media: Any) -> dict[str, Json]:
+    """The preferred (else first) contact medium of each type."""
+    chosen: dict[str, Json] = {}
+    for medium in objects(media):
+        kind = text(medium.get("mediumType"))
+        if kind not in chosen or medium.get("preferred") is True:
+            chosen[kind] = medium
+    return chosen
+
+
+def contact_details(media: Any) -> ContactDetails:
+    """TMF629 ``contactMedium[]`` -> :class:`ContactDetails`."""
+    by_type = _media_by_type(media)
+
+    def char(kind: str, name: str) -> str:
+        medium = by_type.get(kind)
+        return text(obj(medium.get("characteristic") or {}).get(name)) if medium else ""
+
+    return ContactDetails(
+        email=char("email", "emailAddress"),
+        phone=char("mobile", "phoneNumber"),
+        street=char("postalAddress", "street1"),
+        city=char("postalAddress", "city"),
+        postal_code=char("postalAddress", "postCode"),
+        country=char("postalAddress", "country") or "CZ",
+    )
+
+
+def contact_patch(contact: ContactDetails, fields: Iterable[str]) -> dict[str, Any]:
+    """PATCH body replacing only the media types touched by ``fields``.
+
+    Raises ``ValueError`` for a field name :class:`ContactDetails` does not have.
+    """
+    unknown = set(fields) - CONTACT_FIELD_MEDIUM.keys()
+    if unknown:
+        raise ValueError(f"unknown contact fields: {sorted(unknown)}")
+    kinds = {CONTACT_FIELD_MEDIUM[f] for f in fields}
+    media: list[dict[str, Any]] = []
+    # Fixed order keeps the request deterministic (handy in logs and tests).
+    if "email" in kinds:
+        media.append({"mediumType": "email", "characteristic": {"emailAddress": contact.email}})
+    if "mobile" in kinds:
+        media.append({"mediumType": "mobile", "characteristic": {"phoneNumber": contact.phone}})
+    if "postalAddress" in kinds:
+        # The platform replaces a medium as a whole, so the full address goes even if one part changed.
+        address = {
+            "street1": contact.street,
+            "city": contact.city,
+            "postCode": contact.postal_code,
+            "country": contact.country,
+        }
+        media.append({"mediumType": "postalAddress", "characteristic": address})
+    return {"contactMedium": media}
+
+
+# --------------------------------------------------------------------------- TMF637/638/639
+
+
+def spec_id(product: Json) -> str:
+    """``productSpecification.id`` of a TMF637 product."""
+    return ref_id(obj(product).get("productSpecification"))
+
+
+def sim(data: Json) -> Sim:
+    """TMF637 product of spec ``spec-mobile-line`` -> :class:`Sim`."""
+    data = obj(data)
+    chars = characteristics(data.get("productCharacteristic"))
+    offering = obj(data["productOffering"])
+    return Sim(
+        product_id=text(data["id"]),
+        msisdn=text(chars["msisdn"]),
+        iccid=text(chars.get("iccid")),
+        state=text(data.get("status")),
+        tariff=Tariff(offering_id=text(offering["id"]), name=text(offering.get("name"))),
+        service_id=first_id(data.get("realizingService")),
+        resource_id=first_id(data.get("realizingResource")),
+        billing_account_id=ref_id(data.get("billingAccount")),
+        start_date=optional_date(data.get("startDate")),
+    )
+
+
+def package(data: Json) -> Package:
+    """TMF637 product of spec ``spec-addon`` -> :class:`Package`."""
+    data = obj(data)
+    offering = obj(data["productOffering"])
+    sim_product_id = next(
+        (
+            ref_id(rel.get("product"))
+            for rel in objects(data.get("productRelationship"))
+            if rel.get("relationshipType") == "addOnTo"
+        ),
+        "",
+    )
+    prices = objects(data.get("productPrice"))
+    price = money(obj(prices[0]["price"])["taxIncludedAmount"]) if prices else Decimal("0")
+    return Package(
+        product_id=text(data["id"]),
+        sim_product_id=sim_product_id,
+        offering_id=text(offering["id"]),
+        name=text(offering.get("name")) or text(data.get("name")),
+        price=price,
+        active_from=optional_date(data.get("startDate")),
+        state=text(data.get("status")),
+    )
+
+
+def sim_settings(data: Json) -> SimSettings:
+    """TMF638 service -> :class:`SimSettings` (a missing characteristic is a shape error)."""
+    data = obj(data)
+    chars = characteristics(data.get("serviceCharacteristic"))
+    values = {name: boolean(chars[tmf]) for name, tmf in SETTING_TO_TMF.items()}
+    return SimSettings(service_id=text(data["id"]), state=text(data.get("state")), **values)
+
+
+def settings_patch(changes: Mapping[str, bool]) -> dict[str, Any]:
+    """PATCH body for TMF638 from domain setting names; ``ValueError`` on an unknown name."""
+    unknown = set(changes) - SETTING_TO_TMF.keys()
+    if unknown:
+        raise ValueError(f"unknown settings: {sorted(unknown)}")
+    return {
+        "serviceCharacteristic": [
+            {"name": SETTING_TO_TMF[name], "value": bool(value)} for name, value in changes.items()
+        ]
+    }
+
+
+def sim_card(data: Json) -> SimCard:
+    """TMF639 resource -> :class:`SimCard`."""
+    data = obj(data)
+    chars = characteristics(data.get("resourceCharacteristic"))
+    return SimCard(
+        resource_id=text(data["id"]),
+        iccid=text(chars.get("iccid")),
+        state=text(data.get("resourceStatus")),
+    )
+
+
+def owner_customer_id(product: Json) -> str:
+    """The customer a TMF637 product belongs to (its ``relatedParty`` with a customer role)."""
+    parties = objects(obj(product).get("relatedParty"))
+    for party in parties:
+        if party.get("role") == "customer" or party.get("@referredType") == "Customer":
+            return text(party["id"])
+    raise KeyError("product has no customer party")
+
+
+# --------------------------------------------------------------------------- TMF620/622
+
+
+def package_offer(data: Json) -> PackageOffer:
+    """TMF620 add-on offering -> :class:`PackageOffer`."""
+    data = obj(data)
+    prices = objects(data.get("productOfferingPrice"))
+    price = money(obj(prices[0]["price"])["taxIncludedAmount"]) if prices else Decimal("0")
+    tariffs = tuple(
+        text(rel["id"])
+        for rel in objects(data.get("productOfferingRelationship"))
+        if rel.get("relationshipType") == "addOnTo"
+    )
+    return PackageOffer(
+        offering_id=text(data["id"]),
+        name=text(data.get("name")),
+        description=text(data.get("description")),
+        price=price,
+        tariff_offering_ids=tariffs,
+    )
+
+
+def order_body(customer_id: str, sim_product_id: str, offering_id: str, key: str) -> dict[str, Any]:
+    """TMF622 create body for an add-on package, ``externalId`` = idempotency key."""
+    return {
+        "externalId": key,
+        "relatedParty": [{"id": customer_id, "role": "customer"}],
+        "productOrderItem": [
+            {
+                "id": "1",
+                "action": "add",
+                "productOffering": {"id": offering_id},
+                "product": {
+                    "productRelationship": [
+                        {"relationshipType": "addOnTo", "product": {"id": sim_product_id}}
+                    ]
+                },
+            }
+        ],
+    }
+
+
+def order(data: Json, created: bool) -> Order:
+    """TMF622 product order -> :class:`Order`; ``created`` is False for a replayed key."""
+    data = obj(data)
+    item = objects(data["productOrderItem"])[0]
+    relations = objects(obj(item.get("product") or {}).get("productRelationship"))
+    return Order(
+        id=text(data["id"]),
+        external_id=text(data.get("externalId")),
+        state=text(data.get("state")),
+        offering_id=ref_id(item.get("productOffering")),
+        sim_product_id=ref_id(relations[0].get("product")) if relations else "",
+        created=created,
+    )
+
+
+# --------------------------------------------------------------------------- TMF666/678
+
+
+def billing_account(data: Json) -> BillingAccount:
+    """TMF666 billing account -> :class:`BillingAccount`."""
+    data = obj(data)
+    return BillingAccount(id=text(data["id"]), name=text(data.get("name")))
+
+
+def invoice(data: Json) -> Invoice:
+    """TMF678 customer bill -> :class:`Invoice`."""
+    data = obj(data)
+    period = obj(data["billingPeriod"])
+    excl = money(data["taxExcludedAmount"])
+    incl = money(data["taxIncludedAmount"])
+    tax_items = objects(data.get("taxItem"))
+    # Without tax items the VAT is still knowable as the difference of the two totals.
+    vat = sum((money(t["taxAmount"]) for t in tax_items), Decimal("0")) if tax_items else incl - excl
+    remaining = data.get("remainingAmount") or data.get("amountDue")
+    return Invoice(
+        id=text(data["id"]),
+        number=text(data.get("billNo")) or text(data["id"]),
+        billing_account_id=ref_id(data.get("billingAccount")),
+        period_start=local_date(period["startDateTime"]),
+        period_end=period_end_date(period["endDateTime"]),
+        issue_date=local_date(data["billDate"]),
+        due_date=local_date(data["paymentDueDate"]),
+        total_excl_vat=excl,
+        vat=vat,
+        total_incl_vat=incl,
+        remaining=money(remaining) if remaining is not None else incl,
+        state=text(data.get("state")),
+    )
+
+
+def invoice_line(data: Json) -> InvoiceLine:
+    """TMF678 applied customer billing rate -> :class:`InvoiceLine`."""
+    data = obj(data)
+    excl = money(data["taxExcludedAmount"])
+    incl = money(data["taxIncludedAmount"])
+    taxes = objects(data.get("appliedTax"))
+    rate = decimal(taxes[0]["taxRate"]) if taxes else Decimal("0")
+    vat = sum((money(t["taxAmount"]) for t in taxes), Decimal("0")) if taxes else incl - excl
+    return InvoiceLine(
+        id=text(data["id"]),
+        name=text(data.get("name")),
+        kind=text(data.get("type")),
+        date=optional_date(data.get("date")),
+        amount_excl_vat=excl,
+        vat_rate=rate,
+        vat=vat,
+        amount_incl_vat=incl,
+    )
+
+
+# --------------------------------------------------------------------------- TMF635 usage
+
+
+def day_start(day: date) -> str:
+    """ISO 8601 instant of 00:00 of ``day`` in the platform's time zone (DST-correct)."""
+    return datetime.combine(day, time(0, 0), tzinfo=PLATFORM_TZ).isoformat()
+
+
+def usage_params(customer_id: str, flt: UsageFilter) -> dict[str, str]:
+    """TMF630 query parameters for a call-log filter (shared by ``/usage`` and the summary)."""
+    params = {
+        "relatedParty.id": customer_id,
+        "ratedProductUsage.productRef.id": flt.sim_product_id,
+        "usageDate.gte": day_start(flt.date_from),
+        # Inclusive last day -> exclusive bound at the next midnight, so no record is lost to
+        # sub-second timestamps just before midnight.
+        "usageDate.lt": day_start(flt.date_to + timedelta(days=1)),
+    }
+    if flt.kinds:
+        params["usageType"] = ",".join(UsageKind(k).value for k in flt.kinds)
+    digits = "".join(ch for ch in flt.b_number if ch.isdigit())
+    if digits:
+        params["destinationNumber.contains"] = digits
+    return params
+
+
+def usage_record(data: Json) -> UsageRecord:
+    """TMF635 usage -> :class:`UsageRecord` (time converted to Europe/Prague)."""
+    data = obj(data)
+    chars = characteristics(data.get("usageCharacteristic"))
+    rated = objects(data.get("ratedProductUsage"))
+    amount = obj(rated[0]).get("taxIncludedRatingAmount") if rated else None
+    return UsageRecord(
+        id=text(data["id"]),
+        time=local_datetime(data["usageDate"]),
+        kind=UsageKind(data["usageType"]),
+        description=text(data.get("description")),
+        network=text(chars.get("destinationNetwork")),
+        b_number=str(chars.get("destinationNumber") or ""),
+        duration_seconds=integer(chars.get("duration") or 0),
+        count=integer(chars.get("count") or 0),
+        volume_bytes=integer(chars.get("volume") or 0),
+        charge=money(amount) if amount is not None else Decimal("0"),
+    )
+
+
+def usage_summary(data: Json) -> UsageSummary:
+    """``/selfcare/v1/usageSummary`` body -> :class:`UsageSummary`."""
+    data = obj(data)
+    return UsageSummary(
+        count=integer(data["count"]),
+        voice_seconds=integer(data.get("voiceSeconds", 0)),
+        sms_count=integer(data.get("smsCount", 0)),
+        data_bytes=integer(data.get("dataBytes", 0)),
+        fee_count=integer(data.get("feeCount", 0)),
+        charged=money(data["chargedAmount"]) if data.get("chargedAmount") is not None else Decimal(0),
+    )
+
+
+# --------------------------------------------------------------------------- TMF654 bucket
+
+
+def bucket(data: Json) -> UnitBucket:
+    """TMF654 bucket -> :class:`UnitBucket`."""
+    data = obj(data)
+    remaining = obj(data["remainingValue"])
+    initial = data.get("initialValue")
+    products = objects(data["product"])
+    valid_for = obj(data.get("validFor") or {})
+    end = valid_for.get("endDateTime")
+    return UnitBucket(
+        id=text(data["id"]),
+        sim_product_id=text(products[0]["id"]),
+        kind=BucketKind(data["usageType"]),
+        name=text(data.get("name")),
+        remaining=decimal(remaining["amount"]),
+        units=text(remaining.get("units")),
+        initial=decimal(obj(initial)["amount"]) if initial is not None else None,
+        valid_until=local_datetime(end) if end else None,
+        package_product_id=text(products[1]["id"]) if len(products) > 1 else "",
+    )
+
+
+# --------------------------------------------------------------------------- TMF681 + auth
+
+
+def sms_body(msisdn: str, content: str, sender: str) -> dict[str, Any]:
+    """TMF681 create body for an SMS to ``msisdn`` (digits, with or without ``+``)."""
+    number = "+" + "".join(ch for ch in msisdn if ch.isdigit())
+    return {
+        "type": "SMS",
+        "content": content,
+        "receiver": [{"phoneNumber": number}],
+        "sender": {"name": sender},
+    }
