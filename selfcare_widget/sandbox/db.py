@@ -1,0 +1,159 @@
+"""SQLite storage of the sandbox platform.
+
+One table per TMF resource: indexed columns for every filter the contract offers, plus a
+JSON ``doc`` column holding the exact TMF body (so responses stay schema-exact and filters
+stay fast). Dates used in filters are stored as UTC epoch seconds so comparisons are
+numeric and independent of the offset written in the body.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS partner (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS customer (
+    id TEXT PRIMARY KEY,
+    partner_id TEXT NOT NULL,
+    email TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS customer_partner ON customer (partner_id);
+CREATE INDEX IF NOT EXISTS customer_email ON customer (email);
+
+CREATE TABLE IF NOT EXISTS billing_account (
+    id TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS billing_account_customer ON billing_account (customer_id);
+
+CREATE TABLE IF NOT EXISTS product_offering (
+    id TEXT PRIMARY KEY,
+    category_id TEXT NOT NULL,
+    lifecycle_status TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+-- one row per add-on -> tariff relation (filter productOfferingRelationship.id)
+CREATE TABLE IF NOT EXISTS offering_relationship (
+    offering_id TEXT NOT NULL,
+    related_id TEXT NOT NULL,
+    PRIMARY KEY (related_id, offering_id)
+);
+
+CREATE TABLE IF NOT EXISTS product (
+    id TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    spec_id TEXT NOT NULL,
+    offering_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    msisdn TEXT,
+    sim_product_id TEXT,  -- add-ons: the SIM product they are an add-on to
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS product_customer ON product (customer_id);
+CREATE INDEX IF NOT EXISTS product_msisdn ON product (msisdn);
+
+CREATE TABLE IF NOT EXISTS service (
+    id TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    product_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS service_customer ON service (customer_id);
+
+CREATE TABLE IF NOT EXISTS resource (
+    id TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    product_id TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS resource_customer ON resource (customer_id);
+
+CREATE TABLE IF NOT EXISTS bucket (
+    id TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    product_id TEXT NOT NULL,          -- the SIM product
+    package_product_id TEXT,           -- the add-on that granted it, if any
+    usage_type TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bucket_product ON bucket (product_id);
+CREATE INDEX IF NOT EXISTS bucket_package ON bucket (package_product_id);
+
+CREATE TABLE IF NOT EXISTS product_order (
+    id TEXT PRIMARY KEY,
+    external_id TEXT,
+    customer_id TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+-- the idempotency guarantee: two POSTs with one externalId can never both insert
+CREATE UNIQUE INDEX IF NOT EXISTS product_order_external ON product_order (external_id);
+
+CREATE TABLE IF NOT EXISTS customer_bill (
+    id TEXT PRIMARY KEY,
+    billing_account_id TEXT NOT NULL,
+    bill_date INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS customer_bill_account ON customer_bill (billing_account_id, bill_date);
+
+CREATE TABLE IF NOT EXISTS applied_rate (
+    id TEXT PRIMARY KEY,
+    bill_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS applied_rate_bill ON applied_rate (bill_id, seq);
+
+CREATE TABLE IF NOT EXISTS usage (
+    id TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    product_id TEXT NOT NULL,
+    usage_date INTEGER NOT NULL,       -- UTC epoch seconds
+    usage_type TEXT NOT NULL,
+    destination_number TEXT NOT NULL,
+    duration INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    volume INTEGER NOT NULL,
+    charged INTEGER NOT NULL,          -- hellers (0.01 CZK), exact sums
+    doc TEXT NOT NULL
+);
+-- paging newest-first over a date range is an index range scan for both entry points
+CREATE INDEX IF NOT EXISTS usage_customer_date ON usage (customer_id, usage_date, usage_type);
+CREATE INDEX IF NOT EXISTS usage_product_date ON usage (product_id, usage_date, usage_type);
+
+CREATE TABLE IF NOT EXISTS communication_message (
+    id TEXT PRIMARY KEY,
+    receiver_phone TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS communication_message_receiver ON communication_message (receiver_phone);
+"""
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """Open a connection in autocommit mode (writes use explicit ``BEGIN IMMEDIATE``).
+
+    WAL lets readers proceed while a writer commits; the busy timeout makes concurrent
+    writers queue instead of failing with "database is locked".
+    """
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=10, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    """Create all tables and indexes (idempotent)."""
+    conn.executescript(SCHEMA)
