@@ -8,7 +8,10 @@ numeric and independent of the offset written in the body.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 SCHEMA = """
@@ -157,3 +160,56 @@ def connect(path: str | Path) -> sqlite3.Connection:
 def create_schema(conn: sqlite3.Connection) -> None:
     """Create all tables and indexes (idempotent)."""
     conn.executescript(SCHEMA)
+
+
+def request_conn() -> sqlite3.Connection:
+    """The current request's connection, opened on first use and closed at teardown.
+
+    SQLite connections are cheap to open and must not be shared between the server's
+    threads, so each request gets its own.
+    """
+    from flask import current_app, g
+
+    conn = g.get("sandbox_conn")
+    if conn is None:
+        conn = g.sandbox_conn = connect(current_app.config["SANDBOX_DB"])
+    return conn
+
+
+def close_request_conn(_exc: BaseException | None = None) -> None:
+    """Teardown hook: roll back anything left open and close the request's connection."""
+    from flask import g
+
+    conn = g.pop("sandbox_conn", None)
+    if conn is not None:
+        if conn.in_transaction:
+            conn.rollback()
+        conn.close()
+
+
+@contextmanager
+def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction that takes the write lock up front (``BEGIN IMMEDIATE``).
+
+    Taking the lock before reading makes read-check-write sequences (order dedup, PATCH
+    rules) serialise between concurrent requests instead of racing.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def load_doc(conn: sqlite3.Connection, table: str, id_: str) -> dict | None:
+    """The stored TMF body of ``table`` row ``id_``, or None."""
+    row = conn.execute(f"SELECT doc FROM {table} WHERE id = ?", (id_,)).fetchone()  # noqa: S608
+    return json.loads(row[0]) if row else None
+
+
+def dumps(doc: dict) -> str:
+    """Compact JSON as stored in ``doc`` columns (UTF-8, no ASCII escapes)."""
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))

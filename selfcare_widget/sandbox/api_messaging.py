@@ -1,0 +1,81 @@
+"""TMF681 CommunicationMessage: SMS go to an outbox table the demo (and tests) can read."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from datetime import datetime, timezone
+
+from flask import Blueprint, Response, jsonify, request
+
+from .db import dumps, immediate, request_conn
+from .errors import bad_request
+from .resources import BASE, PRAGUE, href
+from .tmf630 import Attr, digits_only, list_response, one_response
+
+messaging_bp = Blueprint("tmf681", __name__, url_prefix=BASE["681"])
+
+# numbers are matched on their digits, so "+420…", "420…" and an unencoded "+" all find the message
+MESSAGE_ATTRS = {"id": Attr("id"), "receiver.phoneNumber": Attr("receiver_phone", normalize=digits_only)}
+
+
+@messaging_bp.post("/communicationMessage")
+def send_message() -> Response:
+    """Accept an SMS and store it in the outbox (the sandbox sends nothing)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or body.get("type") != "SMS":
+        raise bad_request('body must be a CommunicationMessage with "type": "SMS"')
+    content = body.get("content")
+    receivers = body.get("receiver")
+    if not isinstance(content, str) or not content or len(content) > 1000:
+        raise bad_request("content must be a non-empty text")
+    if (
+        not isinstance(receivers, list)
+        or not receivers
+        or not all(
+            isinstance(r, dict) and isinstance(r.get("phoneNumber"), str) and r["phoneNumber"]
+            for r in receivers
+        )
+    ):
+        raise bad_request("receiver must list at least one {phoneNumber}")
+    sender = body.get("sender") if isinstance(body.get("sender"), dict) else {"name": "Platform"}
+    now = datetime.now(timezone.utc).astimezone(PRAGUE).isoformat(timespec="seconds")
+    conn = request_conn()
+    with immediate(conn):
+        docs = []
+        for receiver in receivers:  # one outbox row per receiver so the lookup by number works
+            msg_id = "msg-" + uuid.uuid4().hex[:16]
+            doc = {
+                "id": msg_id,
+                "href": href("681", "communicationMessage", msg_id),
+                "type": "SMS",
+                "content": content,
+                "state": "completed",
+                "sendTime": now,
+                "receiver": [{"phoneNumber": receiver["phoneNumber"]}],
+                "sender": sender,
+                "@type": "CommunicationMessage",
+            }
+            conn.execute(
+                "INSERT INTO communication_message VALUES (?,?,?,?)",
+                (msg_id, re.sub(r"\D", "", receiver["phoneNumber"]), time.time_ns(), dumps(doc)),
+            )
+            docs.append(doc)
+    response = jsonify(docs[0] if len(docs) == 1 else {**docs[0], "receiver": receivers})
+    response.status_code = 201
+    return response
+
+
+@messaging_bp.get("/communicationMessage")
+def list_messages() -> Response:
+    """The outbox, newest first (filter ``receiver.phoneNumber``)."""
+    return list_response(
+        request_conn(), "communication_message", MESSAGE_ATTRS, default_order="created DESC, id DESC"
+    )
+
+
+@messaging_bp.get("/communicationMessage/<id_>")
+def get_message(id_: str) -> Response:
+    """One outbox message."""
+    return one_response(request_conn(), "communication_message", "communicationMessage", id_)
