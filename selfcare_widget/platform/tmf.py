@@ -343,7 +343,9 @@ class TmfPlatform:
             },
         )
         with _mapping("productOffering"):
-            offers = [tmf.package_offer(o) for o in offerings]
+            # Re-check the filters: a retired or foreign offering must never become orderable
+            # because a server ignored a query parameter.
+            offers = [tmf.package_offer(o) for o in offerings if tmf.is_launched_addon(o)]
         return [o for o in offers if tariff_offering_id in o.tariff_offering_ids]
 
     def order_package(
@@ -416,11 +418,10 @@ class TmfPlatform:
         """Every bucket of the given products, fetched in one call (comma list filter)."""
         if not sim_product_ids:
             return []
-        data = self._get(
-            f"{PREPAY_BALANCE}/bucket", {"product.id": ",".join(sim_product_ids), "limit": MAX_PAGE}
-        )
+        # One request for all SIMs (comma list = OR); a second page only beyond MAX_PAGE buckets.
+        buckets = self._get_list(f"{PREPAY_BALANCE}/bucket", {"product.id": ",".join(sim_product_ids)})
         with _mapping("bucket"):
-            return [tmf.bucket(b) for b in tmf.objects(data)]
+            return [tmf.bucket(b) for b in buckets]
 
     # ------------------------------------------------------------------ sign-in support
 

@@ -357,6 +357,13 @@ def owner_customer_id(product: Json) -> str:
 # --------------------------------------------------------------------------- TMF620/622
 
 
+def is_launched_addon(data: Json) -> bool:
+    """Whether a TMF620 offering is a launched add-on (category ``addon``)."""
+    data = obj(data)
+    categories = {text(c.get("id")) for c in objects(data.get("category"))}
+    return data.get("lifecycleStatus") == "Launched" and "addon" in categories
+
+
 def package_offer(data: Json) -> PackageOffer:
     """TMF620 add-on offering -> :class:`PackageOffer`."""
     data = obj(data)

@@ -223,21 +223,23 @@ def test_order_created_flag_follows_status(client, faulty, status, created):
 
 
 def test_lists_follow_total_count_over_pages(client, faulty):
-    """A server that pages smaller than asked still yields every item exactly once."""
+    """A server paging smaller than asked still yields every item once; retired ones are dropped."""
     path = f"{CATALOG}/productOffering"
 
-    def offer(i: int) -> dict:
+    def offer(i: int, lifecycle: str = "Launched") -> dict:
         return {
             "id": f"o{i}",
             "name": f"Offer {i}",
+            "lifecycleStatus": lifecycle,
+            "category": [{"id": "addon"}],
             "productOfferingRelationship": [{"id": "tariff-x", "relationshipType": "addOnTo"}],
             "productOfferingPrice": [{"price": {"taxIncludedAmount": {"unit": "CZK", "value": 75}}}],
         }
 
     faulty.script(
         path,
-        Answer(200, [offer(0), offer(1)], {"X-Total-Count": "3"}),
-        Answer(200, [offer(2)], {"X-Total-Count": "3"}),
+        Answer(200, [offer(0), offer(1)], {"X-Total-Count": "4"}),
+        Answer(200, [offer(2), offer(3, "Retired")], {"X-Total-Count": "4"}),
     )
     offers = client.list_package_offers("tariff-x")
     assert [o.offering_id for o in offers] == ["o0", "o1", "o2"]
