@@ -1,0 +1,1 @@
+"""Tests of the sandbox MVNE platform (real HTTP, schema validation, properties, behaviour)."""
