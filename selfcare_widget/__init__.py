@@ -1,0 +1,90 @@
+"""The MVNO self-care widget: an embeddable Flask service serving htmx fragments."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import redis
+from flask import Flask
+
+from .auth.sessions import SessionStore
+from .auth.sso import SsoVerifier
+from .config import PROJECT_ROOT, Settings, load_settings
+from .partners import Partner, load_partners
+from .platform import Platform
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """What views need besides the request: kept in ``app.extensions['selfcare']``."""
+
+    settings: Settings
+    partners: dict[str, Partner]
+    store: redis.Redis
+    platform: Platform
+    sessions: SessionStore
+    sso: SsoVerifier
+
+
+def create_app(
+    settings: Settings | None = None,
+    partners: dict[str, Partner] | None = None,
+    platform: Platform | None = None,
+) -> Flask:
+    """Application factory. Without arguments everything comes from ``SELFCARE_*`` settings."""
+    from . import assets, i18n, store, web
+    from .auth.views import bp as auth_bp
+    from .platform.tmf import TmfPlatform, TmfSettings
+    from .views import register_views
+
+    settings = settings or load_settings()
+    if partners is None:
+        if settings.partners_file is None:
+            from .config import ConfigError
+
+            raise ConfigError("SELFCARE_PARTNERS_FILE is required (the partners TOML file)")
+        partners = load_partners(settings.partners_file)
+
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=64 * 1024,
+        BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "selfcare_widget" / "translations"),
+        BABEL_DEFAULT_LOCALE="cs",
+    )
+    shared = store.connect(settings.redis_url)
+    if platform is None:
+        import uuid
+
+        from flask import g, has_request_context
+
+        platform = TmfPlatform(
+            TmfSettings(
+                base_url=settings.platform_url,
+                credential=settings.platform_credential,
+                connect_timeout=settings.platform_connect_timeout,
+                read_timeout=settings.platform_read_timeout,
+            ),
+            request_id=lambda: (g.get("request_id") if has_request_context() else None) or uuid.uuid4().hex,
+        )
+    app.extensions["selfcare"] = Services(
+        settings=settings,
+        partners=partners,
+        store=shared,
+        platform=platform,
+        sessions=SessionStore(shared, settings.session_idle_seconds, settings.session_absolute_seconds),
+        sso=SsoVerifier(shared, settings.audience, settings.jwt_leeway_seconds),
+    )
+    i18n.init_app(app)
+    web.init_app(app)
+    assets.init_app(app)
+    app.register_blueprint(auth_bp)
+    register_views(app)
+    return app

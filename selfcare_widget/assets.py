@@ -1,0 +1,83 @@
+"""Static assets for embedding: the loader, vendored htmx, base CSS, partner themes.
+
+Assets are served with a content hash in their URL (``?v=``) so browsers may cache them for a
+year; the loader itself (``/embed.js``) is cached briefly because partners link to it by name.
+Everything here is public and readable cross-origin (ES modules and adopted CSS need CORS).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from flask import Flask, Response, abort, current_app, request, send_from_directory, url_for
+from werkzeug.utils import safe_join
+
+HTMX_FILE = "htmx-4.0.1.esm.min.js"
+WIDGET_CSS = "widget.css"
+LOADER_FILE = "embed.js"
+MANIFEST_PLACEHOLDER = '"__SELFCARE_MANIFEST__"'
+THEME_FILE_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".woff2": "font/woff2"}
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def asset_url(filename: str) -> str:
+    """URL of a file in ``static/`` with its content hash."""
+    hashes: dict[str, str] = current_app.extensions["selfcare_assets"]
+    if filename not in hashes:
+        hashes[filename] = _digest(Path(current_app.static_folder) / filename)
+    return url_for("static", filename=filename, v=hashes[filename])
+
+
+def theme_url(theme: str, filename: str = "theme.css") -> str:
+    """URL of a theme file with its content hash (falls back to the default theme)."""
+    themes_dir = current_app.extensions["selfcare"].settings.themes_dir
+    path = themes_dir / theme / filename
+    if not path.is_file():
+        theme, path = "default", themes_dir / "default" / filename
+    return url_for("assets.theme_file", theme=theme, filename=filename, v=_digest(path))
+
+
+def init_app(app: Flask) -> None:
+    """Register the asset routes and their caching/CORS headers."""
+    from flask import Blueprint
+
+    app.extensions["selfcare_assets"] = {}
+    bp = Blueprint("assets", __name__)
+
+    @bp.get("/embed.js")
+    def loader() -> Response:
+        source = (Path(app.static_folder) / LOADER_FILE).read_text(encoding="utf-8")
+        manifest = {
+            "htmx": asset_url(HTMX_FILE),
+            "css": asset_url(WIDGET_CSS),
+            "themes": {p.id: theme_url(p.theme) for p in app.extensions["selfcare"].partners.values()},
+        }
+        body = source.replace(MANIFEST_PLACEHOLDER, json.dumps(manifest), 1)
+        response = Response(body, mimetype="text/javascript")
+        response.headers["Cache-Control"] = "public, max-age=300"
+        return response
+
+    @bp.get("/themes/<theme>/<path:filename>")
+    def theme_file(theme: str, filename: str) -> Response:
+        suffix = Path(filename).suffix
+        themes_dir = app.extensions["selfcare"].settings.themes_dir
+        folder = safe_join(str(themes_dir), theme)
+        if suffix not in THEME_FILE_TYPES or folder is None:
+            abort(404)
+        return send_from_directory(folder, filename, mimetype=THEME_FILE_TYPES[suffix])
+
+    app.register_blueprint(bp)
+
+    @app.after_request
+    def public_asset_headers(response: Response) -> Response:
+        if request.endpoint in ("static", "assets.theme_file", "assets.loader"):
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+            if request.args.get("v") and response.status_code == 200:
+                response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response

@@ -1,0 +1,85 @@
+"""Server-side widget sessions in the store.
+
+The browser holds only a random opaque token; the store keeps, under the token's SHA-256,
+who the session belongs to. Sessions end on idle timeout (key TTL, renewed on use), on the
+absolute timeout (checked against the creation time) and on sign-out (key deleted).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+
+import redis
+
+PREFIX = "sc:session:"
+
+
+@dataclass(frozen=True)
+class WidgetSession:
+    """Who a session token belongs to."""
+
+    token_hash: str
+    partner_id: str
+    customer_id: str
+    locale: str
+    method: str  # sso | password | sms
+    created_at: float
+
+
+def _key(token: str) -> str:
+    return PREFIX + hashlib.sha256(token.encode()).hexdigest()
+
+
+class SessionStore:
+    """Creates, loads (renewing the idle timeout) and revokes sessions."""
+
+    def __init__(self, store: redis.Redis, idle_seconds: int, absolute_seconds: int) -> None:
+        self.store = store
+        self.idle_seconds = idle_seconds
+        self.absolute_seconds = absolute_seconds
+
+    def create(self, partner_id: str, customer_id: str, locale: str, method: str) -> str:
+        """Start a session and return its token (shown to the browser once, never stored)."""
+        token = secrets.token_urlsafe(32)
+        key = _key(token)
+        self.store.hset(
+            key,
+            mapping={
+                "partner": partner_id,
+                "customer": customer_id,
+                "locale": locale,
+                "method": method,
+                "created": f"{time.time():.3f}",
+            },
+        )
+        self.store.expire(key, self.idle_seconds)
+        return token
+
+    def load(self, token: str) -> WidgetSession | None:
+        """The live session for ``token``, renewing its idle timeout; None if unknown or expired."""
+        if not token or len(token) > 128:
+            return None
+        key = _key(token)
+        data = self.store.hgetall(key)
+        if not data:
+            return None
+        created = float(data.get("created", 0))
+        if time.time() - created > self.absolute_seconds:
+            self.store.delete(key)
+            return None
+        self.store.expire(key, self.idle_seconds)
+        return WidgetSession(
+            token_hash=key[len(PREFIX) :],
+            partner_id=data["partner"],
+            customer_id=data["customer"],
+            locale=data.get("locale", "cs"),
+            method=data.get("method", ""),
+            created_at=created,
+        )
+
+    def revoke(self, token: str) -> None:
+        """End the session at once (sign-out)."""
+        self.store.delete(_key(token))

@@ -1,0 +1,231 @@
+"""Sign-on routes: SSO token exchange, password and SMS-code sign-in, sign-out.
+
+Successful sign-in hands the loader a session token in the ``X-Selfcare-Session`` response
+header (read by the loader, kept in memory only) and swaps in the widget shell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import edr
+from ..platform import NotFound, PlatformError, Rejected
+from ..web import requested_partner
+from .sso import SsoError
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("auth", __name__)
+
+OTP_TTL_SECONDS = 300
+OTP_MAX_ATTEMPTS = 5
+
+
+def _services():
+    return current_app.extensions["selfcare"]
+
+
+def _partner_or_404():
+    partner = requested_partner()
+    if partner is None:
+        abort(404)
+    origin = request.headers.get("Origin")
+    if origin and not partner.allows_origin(origin):
+        abort(403)
+    return partner
+
+
+def _customer_of_partner(partner_id: str, customer_id: str) -> bool:
+    try:
+        customer = _services().platform.get_customer(customer_id)
+    except NotFound:
+        return False
+    return customer.partner_id == partner_id
+
+
+def _signed_in(partner, customer_id: str, method: str, locale: str | None = None):
+    """Create the session, record the EDR, return the shell with the token header."""
+    from ..views.shell import render_shell
+
+    locale = locale if locale in ("cs", "en") else partner.default_locale
+    token = _services().sessions.create(partner.id, customer_id, locale, method)
+    edr.record("signin", partner_id=partner.id, customer_id=customer_id, method=method)
+    from flask import g
+
+    g.locale = locale
+    response = current_app.make_response(render_shell(partner, customer_id, section="overview"))
+    response.headers["X-Selfcare-Session"] = token
+    return response
+
+
+@bp.post("/sso/exchange")
+def sso_exchange():
+    """Exchange a partner-signed SSO JWT for a widget session (JSON for the loader)."""
+    partner = _partner_or_404()
+    token = request.form.get("token", "")
+    try:
+        claims = _services().sso.verify(partner, token)
+        if not _customer_of_partner(partner.id, claims.customer_id):
+            raise SsoError("customer_not_of_partner")
+    except SsoError as exc:
+        log.info("SSO rejected for partner %s: %s", partner.id, exc.reason)
+        edr.record("signin", "failure", partner_id=partner.id, method="sso", reason=exc.reason)
+        return jsonify(error="sso_rejected"), 401
+    except PlatformError:
+        return jsonify(error="platform_unavailable"), 503
+    locale = claims.locale if claims.locale in ("cs", "en") else partner.default_locale
+    session = _services().sessions.create(partner.id, claims.customer_id, locale, "sso")
+    edr.record("signin", partner_id=partner.id, customer_id=claims.customer_id, method="sso")
+    return jsonify(session=session, locale=locale, idleTimeout=_services().settings.session_idle_seconds)
+
+
+@bp.post("/auth/signin")
+def signin_form():
+    """The sign-in fragment with the partner's enabled methods (password, SMS code)."""
+    partner = _partner_or_404()
+    return render_template("widget/signin.html", partner=partner)
+
+
+@bp.post("/auth/password")
+def password_signin():
+    """Sign in with MSISDN or e-mail and password, checked by the platform."""
+    partner = _partner_or_404()
+    if "password" not in partner.login_methods:
+        abort(404)
+    login = request.form.get("login", "").strip()
+    password = request.form.get("password", "")
+    if not login or not password or len(login) > 200 or len(password) > 200:
+        return render_template(
+            "widget/signin.html",
+            partner=partner,
+            login=login,
+            error=_("Enter your phone number or e-mail and password."),
+        ), 422
+    login_key = "".join(ch for ch in login if ch.isdigit()) if "@" not in login else login.lower()
+    try:
+        customer_id = _services().platform.authenticate(partner.id, login_key, password)
+        if not _customer_of_partner(partner.id, customer_id):
+            raise Rejected("invalidCredentials")
+    except Rejected:
+        edr.record(
+            "signin", "failure", partner_id=partner.id, method="password", reason="invalid_credentials"
+        )
+        return render_template(
+            "widget/signin.html",
+            partner=partner,
+            login=login,
+            error=_("The login or password is not correct."),
+        ), 401
+    except PlatformError:
+        return render_template("widget/signin.html", partner=partner, login=login, error=_unavailable()), 503
+    return _signed_in(partner, customer_id, "password")
+
+
+def _otp_key(partner_id: str, msisdn: str) -> str:
+    return f"sc:otp:{partner_id}:{hashlib.sha256(msisdn.encode()).hexdigest()}"
+
+
+def _code_digest(code: str, customer_id: str) -> str:
+    return hashlib.sha256(f"{customer_id}:{code}".encode()).hexdigest()
+
+
+def _normalise_msisdn(raw: str) -> str:
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    if len(digits) == 9:
+        digits = "420" + digits
+    if digits.startswith("00"):
+        digits = digits[2:]
+    return digits if 11 <= len(digits) <= 15 else ""
+
+
+@bp.post("/auth/sms/send")
+def sms_send():
+    """Send a one-time code to a registered MSISDN of this partner's customer."""
+    partner = _partner_or_404()
+    if "sms" not in partner.login_methods:
+        abort(404)
+    raw = request.form.get("msisdn", "")
+    msisdn = _normalise_msisdn(raw)
+    if not msisdn:
+        return render_template(
+            "widget/signin.html",
+            partner=partner,
+            msisdn=raw,
+            error=_("Enter a phone number like 601 234 567."),
+        ), 422
+    services = _services()
+    try:
+        customer_id = services.platform.find_customer_by_msisdn(msisdn)
+        if _customer_of_partner(partner.id, customer_id):
+            code = f"{secrets.randbelow(10**6):06d}"
+            key = _otp_key(partner.id, msisdn)
+            services.store.delete(key)
+            services.store.hset(
+                key, mapping={"digest": _code_digest(code, customer_id), "customer": customer_id}
+            )
+            services.store.expire(key, OTP_TTL_SECONDS)
+            text = _(
+                "Your %(partner)s sign-in code is %(code)s. It is valid for 5 minutes.",
+                partner=partner.name,
+                code=code,
+            )
+            services.platform.send_sms(msisdn, text)
+    except NotFound:
+        pass  # same answer as for a known number: never reveal who is a customer
+    except PlatformError:
+        return render_template("widget/signin.html", partner=partner, msisdn=raw, error=_unavailable()), 503
+    return render_template("widget/sms_code.html", partner=partner, msisdn=msisdn)
+
+
+@bp.post("/auth/sms/verify")
+def sms_verify():
+    """Check the one-time code; at most five attempts per code."""
+    partner = _partner_or_404()
+    if "sms" not in partner.login_methods:
+        abort(404)
+    msisdn = _normalise_msisdn(request.form.get("msisdn", ""))
+    code = "".join(ch for ch in request.form.get("code", "") if ch.isdigit())
+    store = _services().store
+    key = _otp_key(partner.id, msisdn)
+    entry = store.hgetall(key) if msisdn else {}
+    if entry and len(code) == 6:
+        attempts = store.hincrby(key, "attempts", 1)
+        if attempts <= OTP_MAX_ATTEMPTS and hmac.compare_digest(
+            entry["digest"], _code_digest(code, entry["customer"])
+        ):
+            store.delete(key)
+            return _signed_in(partner, entry["customer"], "sms")
+        if attempts >= OTP_MAX_ATTEMPTS:
+            store.delete(key)
+    edr.record("signin", "failure", partner_id=partner.id, method="sms", reason="invalid_code")
+    return render_template(
+        "widget/sms_code.html",
+        partner=partner,
+        msisdn=msisdn,
+        error=_("The code is not correct or has expired."),
+    ), 401
+
+
+@bp.post("/auth/logout")
+@login_required
+def logout():
+    """End the session; the loader forgets its token and shows the sign-in form."""
+    partner = requested_partner()
+    edr.record("signout")
+    _services().sessions.revoke(current_user.token)
+    response = current_app.make_response(
+        render_template("widget/signin.html", partner=partner, signed_out=True)
+    )
+    response.headers["X-Selfcare-Signed-Out"] = "1"
+    return response
+
+
+def _unavailable() -> str:
+    return _("The service is temporarily unavailable. Please try again in a moment.")

@@ -1,0 +1,161 @@
+"""The ``selfcare-widget`` command: demo, serve, sandbox, sso-token."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+from .config import ConfigError
+
+INSTANCE_DIR = Path(os.environ.get("SELFCARE_INSTANCE_DIR", "instance"))
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import DemoStack
+
+    stack = DemoStack(
+        INSTANCE_DIR,
+        host=args.host,
+        portal_port=args.portal_port,
+        widget_port=args.widget_port,
+        platform_port=args.platform_port,
+    )
+    urls = stack.start()
+    print(
+        "\nSelf-care widget demo is running (in-process memory store, demo data):\n"
+        f"  partner portal  {urls.portal}    <- open this, pick a customer, sign in\n"
+        f"  widget          {urls.widget}\n"
+        f"  platform        {urls.platform}  (TM Forum v4 sandbox)\n"
+        "Press Ctrl+C to stop.\n",
+        flush=True,
+    )
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        stack.stop()
+    return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from werkzeug.serving import run_simple
+
+    from .sandbox import create_sandbox_app
+
+    credential = os.environ.get("SELFCARE_PLATFORM_CREDENTIAL") or secrets.token_urlsafe(24)
+    app = create_sandbox_app(db_path=Path(args.db), credential=credential)
+    print(f"Sandbox platform: http://{args.host}:{args.port}\nPlatform credential: {credential}", flush=True)
+    run_simple(args.host, args.port, app, threaded=True)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    from . import create_app
+    from .config import load_settings
+
+    settings = load_settings()
+    if settings.uses_memory_store:
+        raise ConfigError(
+            "SELFCARE_REDIS_URL is memory:// — serve needs a shared Redis (redis://...) so that "
+            "workers share sessions, rate limits and EDRs"
+        )
+    app = create_app(settings=settings)
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{args.host}:{args.port}")
+            self.cfg.set("workers", args.workers)
+            self.cfg.set("threads", args.threads)
+            self.cfg.set("accesslog", "-")
+
+        def load(self):
+            return app
+
+    Server().run()
+    return 0
+
+
+def _sso_token(args: argparse.Namespace) -> int:
+    from .demo.keys import load_or_create_rsa_key, mint_sso_token, public_jwk
+
+    if args.key:
+        key = Path(args.key).read_text()
+    elif args.hs256_secret_env:
+        key = os.environ.get(args.hs256_secret_env, "")
+        if not key:
+            raise ConfigError(f"{args.hs256_secret_env} is not set")
+    else:
+        key = load_or_create_rsa_key(INSTANCE_DIR / "demo-portal-key.pem")
+    algorithm = "HS256" if args.hs256_secret_env else "RS256"
+    kid = public_jwk(key)["kid"] if algorithm == "RS256" else None
+    print(
+        mint_sso_token(
+            partner_id=args.partner,
+            customer_id=args.customer,
+            key=key,
+            algorithm=algorithm,
+            kid=kid,
+            audience=args.audience,
+            ttl=args.ttl,
+            locale=args.locale,
+        )
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="selfcare-widget", description="MVNO self-care widget")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run sandbox platform, widget and a demo partner portal")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--portal-port", type=int, default=8000)
+    demo.add_argument("--widget-port", type=int, default=8001)
+    demo.add_argument("--platform-port", type=int, default=8002)
+    demo.set_defaults(func=_demo)
+
+    sandbox = sub.add_parser("sandbox", help="run the sandbox MVNE platform alone")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8002)
+    sandbox.add_argument("--db", default=str(INSTANCE_DIR / "sandbox.sqlite3"))
+    sandbox.set_defaults(func=_sandbox)
+
+    serve = sub.add_parser("serve", help="run the widget for production (gunicorn, needs Redis)")
+    serve.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a server binds all interfaces
+    serve.add_argument("--port", type=int, default=8001)
+    serve.add_argument("--workers", type=int, default=2)
+    serve.add_argument("--threads", type=int, default=8)
+    serve.set_defaults(func=_serve)
+
+    token = sub.add_parser("sso-token", help="print a valid SSO token (testing)")
+    token.add_argument("--partner", required=True)
+    token.add_argument("--customer", required=True)
+    token.add_argument("--ttl", type=int, default=120)
+    token.add_argument("--audience", default="selfcare-widget")
+    token.add_argument("--locale", choices=("cs", "en"))
+    token.add_argument("--key", help="PEM private key (default: the demo portal's key)")
+    token.add_argument("--hs256-secret-env", help="sign HS256 with the secret in this environment variable")
+    token.set_defaults(func=_sso_token)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""Settings of the widget service, read from ``SELFCARE_*`` environment variables.
+
+All configuration lives here and is validated once at start-up; an error names the setting
+that is wrong, so an operator can fix it without reading code.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings of one widget deployment."""
+
+    platform_url: str
+    platform_credential: str
+    partners_file: Path | None
+    redis_url: str = "memory://"
+    public_url: str = ""  # the widget's own origin as partners embed it, e.g. https://widget.example.net
+    audience: str = "selfcare-widget"
+    session_idle_seconds: int = 30 * 60
+    session_absolute_seconds: int = 12 * 3600
+    platform_connect_timeout: float = 2.0
+    platform_read_timeout: float = 5.0
+    jwt_leeway_seconds: int = 30
+    secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
+    themes_dir: Path = PROJECT_ROOT / "themes"
+
+    @property
+    def uses_memory_store(self) -> bool:
+        return self.redis_url.startswith("memory://")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of seconds, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {value}")
+    return value
+
+
+def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...], default: str | None = None) -> str:
+    raw = env.get(name) or default
+    if not raw:
+        raise ConfigError(f"{name} is required")
+    if not raw.startswith(tuple(f"{s}://" for s in schemes)):
+        raise ConfigError(
+            f"{name} must start with one of {', '.join(s + '://' for s in schemes)}, got {raw!r}"
+        )
+    return raw.rstrip("/")
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate settings from the environment (or the given mapping)."""
+    env = os.environ if env is None else env
+    partners_raw = env.get("SELFCARE_PARTNERS_FILE")
+    partners_file = Path(partners_raw) if partners_raw else None
+    if partners_file is not None and not partners_file.is_file():
+        raise ConfigError(f"SELFCARE_PARTNERS_FILE points to {partners_raw!r}, which is not a file")
+    credential = env.get("SELFCARE_PLATFORM_CREDENTIAL", "")
+    if not credential:
+        raise ConfigError("SELFCARE_PLATFORM_CREDENTIAL is required (the platform's bearer credential)")
+    idle = _int(env, "SELFCARE_SESSION_IDLE", 30 * 60, minimum=60)
+    absolute = _int(env, "SELFCARE_SESSION_ABSOLUTE", 12 * 3600, minimum=60)
+    if absolute < idle:
+        raise ConfigError("SELFCARE_SESSION_ABSOLUTE must not be shorter than SELFCARE_SESSION_IDLE")
+    themes = Path(env.get("SELFCARE_THEMES_DIR") or PROJECT_ROOT / "themes")
+    if not (themes / "default" / "theme.css").is_file():
+        raise ConfigError(f"SELFCARE_THEMES_DIR={str(themes)!r} has no default/theme.css")
+    secret = env.get("SELFCARE_SECRET_KEY") or secrets.token_hex(32)
+    if len(secret) < 32:
+        raise ConfigError("SELFCARE_SECRET_KEY must be at least 32 characters")
+    return Settings(
+        platform_url=_url(env, "SELFCARE_PLATFORM_URL", ("http", "https")),
+        platform_credential=credential,
+        partners_file=partners_file,
+        redis_url=_url(env, "SELFCARE_REDIS_URL", ("redis", "rediss", "unix", "memory"), "memory://"),
+        public_url=(env.get("SELFCARE_PUBLIC_URL") or "").rstrip("/"),
+        audience=env.get("SELFCARE_AUDIENCE") or "selfcare-widget",
+        session_idle_seconds=idle,
+        session_absolute_seconds=absolute,
+        platform_connect_timeout=_float(env, "SELFCARE_PLATFORM_CONNECT_TIMEOUT", 2.0),
+        platform_read_timeout=_float(env, "SELFCARE_PLATFORM_READ_TIMEOUT", 5.0),
+        jwt_leeway_seconds=_int(env, "SELFCARE_JWT_LEEWAY", 30, minimum=0),
+        secret_key=secret,
+        themes_dir=themes,
+    )

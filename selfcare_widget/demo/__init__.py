@@ -1,0 +1,119 @@
+"""The one-command demo: sandbox platform, widget and a partner portal in one process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from ..config import Settings
+from ..partners import Partner, SsoVerification
+
+log = logging.getLogger(__name__)
+
+DEMO_PARTNER = "demo-mobil"
+ZELENA_SECRET_ENV = "SELFCARE_DEMO_ZELENA_SECRET"
+
+
+@dataclass(frozen=True)
+class DemoUrls:
+    portal: str
+    widget: str
+    platform: str
+
+
+def demo_partners(portal_origin: str) -> dict[str, Partner]:
+    """The two demo partners: Demo Mobil (RS256 via the portal's JWKS) and Zelená mobil (HS256)."""
+    zelena_secret = os.environ.get(ZELENA_SECRET_ENV) or secrets.token_urlsafe(32)
+    return {
+        DEMO_PARTNER: Partner(
+            id=DEMO_PARTNER,
+            name="Demo Mobil",
+            origins=(portal_origin,),
+            sso=SsoVerification(algorithm="RS256", jwks_url=f"{portal_origin}/.well-known/jwks.json"),
+            login_methods=("sso", "password", "sms"),
+            theme="default",
+            default_locale="cs",
+            payee_iban="CZ6508000000192000145399",
+        ),
+        "zelena-mobil": Partner(
+            id="zelena-mobil",
+            name="Zelená mobil",
+            origins=("https://zelena-mobil.example.cz",),
+            sso=SsoVerification(algorithm="HS256", shared_secret=zelena_secret),
+            login_methods=("sso", "password"),
+            theme="zelena",
+            default_locale="cs",
+            payee_iban="CZ6907101781240000004159",
+        ),
+    }
+
+
+class DemoStack:
+    """Sandbox, widget and portal served on loopback ports from threads of this process."""
+
+    def __init__(
+        self,
+        instance_dir: Path,
+        host: str = "127.0.0.1",
+        portal_port: int = 8000,
+        widget_port: int = 8001,
+        platform_port: int = 8002,
+    ) -> None:
+        from .. import create_app
+        from ..sandbox import create_sandbox_app
+        from ..sandbox.seed import DEMO_CUSTOMERS
+        from .keys import load_or_create_rsa_key
+        from .portal import create_portal_app
+
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        credential = secrets.token_urlsafe(24)
+        self._servers = [
+            make_server(host, port, None, threaded=True) for port in (platform_port, widget_port, portal_port)
+        ]
+        platform_server, widget_server, portal_server = self._servers
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - display only
+        self.urls = DemoUrls(
+            portal=f"http://{shown}:{portal_server.server_port}",
+            widget=f"http://{shown}:{widget_server.server_port}",
+            platform=f"http://{shown}:{platform_server.server_port}",
+        )
+        platform_server.app = create_sandbox_app(
+            db_path=instance_dir / "sandbox.sqlite3", credential=credential
+        )
+        settings = Settings(
+            platform_url=self.urls.platform,
+            platform_credential=credential,
+            partners_file=None,
+            redis_url="memory://demo",
+            public_url=self.urls.widget,
+        )
+        self.widget_app = create_app(settings=settings, partners=demo_partners(self.urls.portal))
+        widget_server.app = self.widget_app
+        customers = [(c.id, c.name) for c in DEMO_CUSTOMERS.values() if c.partner_id == DEMO_PARTNER]
+        portal_server.app = create_portal_app(
+            partner_id=DEMO_PARTNER,
+            partner_name="Demo Mobil",
+            widget_url=self.urls.widget,
+            private_key_pem=load_or_create_rsa_key(instance_dir / "demo-portal-key.pem"),
+            customers=customers,
+        )
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> DemoUrls:
+        for server in self._servers:
+            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self.urls
+
+    def stop(self) -> None:
+        for server in self._servers:
+            server.shutdown()
+        for thread in self._threads:
+            thread.join(5)

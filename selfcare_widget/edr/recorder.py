@@ -1,0 +1,72 @@
+"""Recording EDRs: one ``XADD`` to the partner's stream in the same request.
+
+Delivery to the partner's CRM is the worker's job (``edr/worker.py``); recording must never
+fail the customer's action, so a store failure is logged, not raised.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import current_app, g, request
+from flask_login import current_user
+
+log = logging.getLogger(__name__)
+
+STREAM_PREFIX = "sc:edr:"
+STREAM_MAXLEN = 1_000_000  # approximate cap; the worker keeps up long before this
+
+
+def stream_key(partner_id: str) -> str:
+    """The Redis stream holding a partner's undelivered EDRs."""
+    return STREAM_PREFIX + partner_id
+
+
+def record(
+    action: str,
+    outcome: str = "success",
+    *,
+    partner_id: str | None = None,
+    customer_id: str | None = None,
+    sim: str | None = None,
+    **details: Any,
+) -> str | None:
+    """Append one EDR for the current request; returns its id (None if it could not be stored).
+
+    ``partner_id``/``customer_id`` default to the signed-in user's; pass them explicitly for
+    actions before sign-in (e.g. a failed SSO exchange).
+    """
+    user = current_user if current_user and current_user.is_authenticated else None
+    partner_id = partner_id or (user.partner_id if user else None) or "unknown"
+    customer_id = customer_id or (user.customer_id if user else "") or ""
+    partner = current_app.extensions["selfcare"].partners.get(partner_id)
+    edr = {
+        "id": str(uuid.uuid4()),
+        "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "partner": partner_id,
+        "customer": customer_id,
+        "sim": sim or "",
+        "action": action,
+        "outcome": outcome,
+        "channel": "widget",
+        "requestId": getattr(g, "request_id", ""),
+        "clientIp": (request.remote_addr or "") if partner and partner.record_client_ip else "",
+        "details": details,
+    }
+    try:
+        store = current_app.extensions["selfcare"].store
+        store.xadd(
+            stream_key(partner_id),
+            {"edr": json.dumps(edr, ensure_ascii=False, default=str)},
+            maxlen=STREAM_MAXLEN,
+            approximate=True,
+        )
+    except Exception:  # noqa: BLE001 - the customer's action must not fail because of the EDR store
+        log.exception("EDR %s could not be recorded (action=%s)", edr["id"], action)
+        return None
+    g.setdefault("edr_actions", []).append(action)
+    return edr["id"]

@@ -1,0 +1,156 @@
+"""MVNO partners: who may embed the widget, how their SSO tokens are verified, their look.
+
+Partners are configured in one TOML file (``SELFCARE_PARTNERS_FILE``); see
+``docs/operations.md``. Secrets are never in the file: it names environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+from .config import ConfigError
+
+LOGIN_METHODS = ("sso", "password", "sms")
+ASYMMETRIC_ALGS = ("RS256", "RS384", "RS512", "ES256", "ES384", "PS256")
+LOCALES = ("cs", "en")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
+
+
+@dataclass(frozen=True)
+class SsoVerification:
+    """How a partner's SSO tokens are verified: one pinned algorithm and its key source."""
+
+    algorithm: str
+    public_key_pem: str = field(default="", repr=False)
+    jwks_url: str = ""
+    shared_secret: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class Partner:
+    """One MVNO partner of the platform."""
+
+    id: str
+    name: str
+    origins: tuple[str, ...]
+    sso: SsoVerification | None
+    login_methods: tuple[str, ...]
+    theme: str = "default"
+    default_locale: str = "cs"
+    edr_webhook_url: str = ""
+    edr_webhook_secret: str = field(default="", repr=False)
+    record_client_ip: bool = False
+    payee_iban: str = ""  # where customers pay invoices (QR Platba)
+
+    def allows_origin(self, origin: str | None) -> bool:
+        return bool(origin) and origin in self.origins
+
+
+def _origin(value: str, where: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise ConfigError(f"{where}: {value!r} is not an origin like https://portal.example.cz")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _secret(env: Mapping[str, str], var: str, where: str) -> str:
+    value = env.get(var, "")
+    if not value:
+        raise ConfigError(f"{where} names environment variable {var}, which is not set")
+    return value
+
+
+def partner_from_mapping(data: Mapping, env: Mapping[str, str], base_dir: Path | None = None) -> Partner:
+    """Build and validate one partner from its TOML table."""
+    pid = str(data.get("id", ""))
+    if not _ID.match(pid):
+        raise ConfigError(f"partners: id {pid!r} must be lower-case letters, digits and dashes")
+    where = f"partners.{pid}"
+    origins = tuple(_origin(o, f"{where}.origins") for o in data.get("origins", []))
+    if not origins:
+        raise ConfigError(f"{where}.origins must list at least one portal origin")
+    methods = tuple(data.get("login_methods", ["sso"]))
+    for method in methods:
+        if method not in LOGIN_METHODS:
+            raise ConfigError(f"{where}.login_methods: {method!r} is not one of {', '.join(LOGIN_METHODS)}")
+    sso = None
+    if "sso" in methods:
+        table = data.get("sso") or {}
+        alg = table.get("algorithm", "")
+        if alg in ASYMMETRIC_ALGS:
+            pem = table.get("public_key_pem", "")
+            if table.get("public_key_file"):
+                key_path = Path(table["public_key_file"])
+                if base_dir and not key_path.is_absolute():
+                    key_path = base_dir / key_path
+                try:
+                    pem = key_path.read_text()
+                except OSError as exc:
+                    raise ConfigError(f"{where}.sso.public_key_file cannot be read: {exc}") from None
+            jwks_url = table.get("jwks_url", "")
+            if bool(pem) == bool(jwks_url):
+                raise ConfigError(
+                    f"{where}.sso needs exactly one of public_key_pem/public_key_file or jwks_url"
+                )
+            if jwks_url and not jwks_url.startswith(("https://", "http://")):
+                raise ConfigError(f"{where}.sso.jwks_url must be an http(s) URL")
+            sso = SsoVerification(algorithm=alg, public_key_pem=pem, jwks_url=jwks_url)
+        elif alg == "HS256":
+            secret = _secret(env, table.get("secret_env", ""), f"{where}.sso.secret_env")
+            if len(secret) < 32:
+                raise ConfigError(f"{where}.sso: the HS256 secret must be at least 32 characters")
+            sso = SsoVerification(algorithm=alg, shared_secret=secret)
+        else:
+            allowed = ", ".join((*ASYMMETRIC_ALGS, "HS256"))
+            raise ConfigError(f"{where}.sso.algorithm must be one of {allowed}, got {alg!r}")
+    locale = data.get("default_locale", "cs")
+    if locale not in LOCALES:
+        raise ConfigError(f"{where}.default_locale must be one of {', '.join(LOCALES)}")
+    webhook_url = data.get("edr_webhook_url", "")
+    webhook_secret = ""
+    if webhook_url:
+        webhook_secret = _secret(
+            env, data.get("edr_webhook_secret_env", ""), f"{where}.edr_webhook_secret_env"
+        )
+    return Partner(
+        id=pid,
+        name=str(data.get("name") or pid),
+        origins=origins,
+        sso=sso,
+        login_methods=methods,
+        theme=str(data.get("theme", "default")),
+        default_locale=locale,
+        edr_webhook_url=webhook_url,
+        edr_webhook_secret=webhook_secret,
+        record_client_ip=bool(data.get("record_client_ip", False)),
+        payee_iban=str(data.get("payee_iban", "")),
+    )
+
+
+def load_partners(path: Path, env: Mapping[str, str] | None = None) -> dict[str, Partner]:
+    """Load and validate the partners file (``[[partner]]`` tables)."""
+    env = os.environ if env is None else env
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"SELFCARE_PARTNERS_FILE {str(path)!r} cannot be read: {exc}") from None
+    partners: dict[str, Partner] = {}
+    for table in data.get("partner", []):
+        partner = partner_from_mapping(table, env, path.parent)
+        if partner.id in partners:
+            raise ConfigError(f"partners: id {partner.id!r} appears twice")
+        partners[partner.id] = partner
+    if not partners:
+        raise ConfigError(f"SELFCARE_PARTNERS_FILE {str(path)!r} defines no [[partner]]")
+    return partners

@@ -1,0 +1,36 @@
+"""Feature blueprints: one per section of the widget; each view returns just the piece it swaps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class Section:
+    """A navigation entry of the widget."""
+
+    id: str
+    label: object  # lazy translated string
+    endpoint: str
+
+
+SECTIONS = (
+    Section("overview", _l("Overview"), "overview.index"),
+    Section("sims", _l("SIM cards"), "sims.index"),
+    Section("packages", _l("Packages"), "packages.index"),
+    Section("billing", _l("Billing"), "billing.index"),
+    Section("usage", _l("Call log"), "usage.index"),
+    Section("contact", _l("Contact details"), "contact.index"),
+)
+SECTION_IDS = {s.id for s in SECTIONS}
+
+
+def register_views(app: Flask) -> None:
+    """Register every feature blueprint."""
+    from . import billing, contact, overview, packages, shell, sims, usage
+
+    for module in (shell, overview, sims, packages, billing, usage, contact):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,147 @@
+"""Cross-cutting request handling: request ids, who is asking, CORS, errors, security headers.
+
+The widget is embedded cross-origin. Browsers send our requests as *simple* CORS requests
+(form-encoded POSTs carrying the session token in the body) so there is no preflight per
+interaction; a token may only be used from its partner's origins.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+from flask import Flask, abort, current_app, g, render_template, request
+from flask_babel import gettext as _
+from flask_login import LoginManager, current_user
+from werkzeug.exceptions import HTTPException
+
+from .auth.user import WidgetUser
+
+log = logging.getLogger(__name__)
+
+SESSION_FIELD = "_st"  # form field carrying the session token (never a URL parameter)
+PARTNER_FIELD = "_partner"
+EXPOSED_HEADERS = "X-Selfcare-Action, X-Selfcare-Session, X-Selfcare-Signed-Out, Content-Disposition"
+PREFLIGHT_MAX_AGE = "7200"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def session_token_from_request() -> str:
+    """The session token: ``Authorization: Bearer`` or the ``_st`` form field; never the URL."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header[7:].strip()
+    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+        return request.form.get(SESSION_FIELD, "")
+    return ""
+
+
+def requested_partner():
+    """The partner a request is for: the session's, else the ``_partner`` field; None if unknown."""
+    partners = current_app.extensions["selfcare"].partners
+    if current_user and current_user.is_authenticated:
+        return partners.get(current_user.partner_id)
+    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+        return partners.get(request.form.get(PARTNER_FIELD) or request.form.get("partner", ""))
+    return None
+
+
+def _load_user_from_request(_request) -> WidgetUser | None:
+    token = session_token_from_request()
+    if not token:
+        return None
+    session = current_app.extensions["selfcare"].sessions.load(token)
+    if session is None:
+        return None
+    g.locale = session.locale
+    return WidgetUser(session, token)
+
+
+def _unauthorized():
+    # The loader treats 401 as "re-run SSO once, else show the sign-in form".
+    return render_template("widget/session_expired.html"), 401
+
+
+def init_app(app: Flask) -> None:
+    """Install request ids, flask-login, CORS, error pages and security headers."""
+    login_manager = LoginManager()
+    login_manager.request_loader(_load_user_from_request)
+    login_manager.unauthorized_handler(_unauthorized)
+    login_manager.init_app(app)
+
+    @app.before_request
+    def assign_request_id():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.before_request
+    def check_origin():
+        if request.method == "OPTIONS":
+            return _preflight()
+        origin = request.headers.get("Origin")
+        partner = requested_partner()
+        if partner is not None and g.get("locale") is None:
+            g.locale = partner.default_locale
+        # A session may only be used from its own partner's portal; anything else is refused
+        # before a view runs, so a stolen token cannot be replayed from a foreign page.
+        if origin and current_user.is_authenticated and not partner.allows_origin(origin):
+            log.warning("refused origin %s for partner %s", origin, partner.id)
+            abort(403)
+
+    @app.after_request
+    def cors_and_security_headers(response):
+        origin = request.headers.get("Origin")
+        if origin and not response.headers.get("Access-Control-Allow-Origin"):
+            partner = requested_partner() if request.method != "OPTIONS" else None
+            if partner is not None and partner.allows_origin(origin):
+                response.headers["Access-Control-Allow-Origin"] = origin
+                response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+        response.vary.add("Origin")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        if response.mimetype == "text/html" or response.mimetype == "application/json":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code == 401:
+            return _unauthorized()
+        return render_template(
+            "widget/error.html", status=exc.code, message=_http_message(exc.code)
+        ), exc.code
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc: Exception):
+        log.exception("unhandled error (request %s)", g.get("request_id"))
+        message = _("Something went wrong on our side. Please try again in a moment.")
+        return render_template("widget/error.html", status=500, message=message), 500
+
+
+def _preflight():
+    """Answer CORS preflights for any configured partner origin, cached for two hours."""
+    origin = request.headers.get("Origin")
+    response = current_app.make_response(("", 204))
+    partners = current_app.extensions["selfcare"].partners.values()
+    if origin and any(p.allows_origin(origin) for p in partners):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+        response.headers["Access-Control-Allow-Headers"] = (
+            "Authorization, Content-Type, HX-Request, HX-Target"
+        )
+        response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+    return response
+
+
+def _http_message(code: int | None) -> str:
+    if code == 404:
+        return _("This item was not found.")
+    if code == 403:
+        return _("This request is not allowed here.")
+    if code == 429:
+        return _("Too many attempts. Please wait a moment and try again.")
+    if code in (400, 405, 413):
+        return _("The request could not be processed.")
+    return _("Something went wrong on our side. Please try again in a moment.")
