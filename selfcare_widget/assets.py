@@ -15,7 +15,7 @@ from flask import Flask, Response, abort, current_app, request, send_from_direct
 from werkzeug.utils import safe_join
 
 HTMX_FILE = "htmx-4.0.1.esm.min.js"
-WIDGET_CSS = "widget.css"
+CSS_DIR = "css"  # static/css/*.css, concatenated in name order into one stylesheet
 LOADER_FILE = "embed.js"
 MANIFEST_PLACEHOLDER = '"__SELFCARE_MANIFEST__"'
 THEME_FILE_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".woff2": "font/woff2"}
@@ -23,6 +23,12 @@ THEME_FILE_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def widget_css(static_folder: str) -> str:
+    """The widget stylesheet: base rules plus one file per feature, in name order."""
+    files = sorted((Path(static_folder) / CSS_DIR).glob("*.css"))
+    return "\n".join(f.read_text(encoding="utf-8") for f in files)
 
 
 def asset_url(filename: str) -> str:
@@ -48,13 +54,19 @@ def init_app(app: Flask) -> None:
 
     app.extensions["selfcare_assets"] = {}
     bp = Blueprint("assets", __name__)
+    css = widget_css(app.static_folder)
+    css_hash = hashlib.sha256(css.encode()).hexdigest()[:12]
+
+    @bp.get("/widget.css")
+    def stylesheet() -> Response:
+        return Response(css, mimetype="text/css")
 
     @bp.get("/embed.js")
     def loader() -> Response:
         source = (Path(app.static_folder) / LOADER_FILE).read_text(encoding="utf-8")
         manifest = {
             "htmx": asset_url(HTMX_FILE),
-            "css": asset_url(WIDGET_CSS),
+            "css": url_for("assets.stylesheet", v=css_hash),
             "themes": {p.id: theme_url(p.theme) for p in app.extensions["selfcare"].partners.values()},
         }
         body = source.replace(MANIFEST_PLACEHOLDER, json.dumps(manifest), 1)
@@ -75,7 +87,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def public_asset_headers(response: Response) -> Response:
-        if request.endpoint in ("static", "assets.theme_file", "assets.loader"):
+        if request.endpoint in ("static", "assets.theme_file", "assets.loader", "assets.stylesheet"):
             response.headers["Access-Control-Allow-Origin"] = "*"
             response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
             if request.args.get("v") and response.status_code == 200:

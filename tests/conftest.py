@@ -36,3 +36,186 @@ def redis_url() -> str:
     """A real Redis (``REDIS_URL`` or a private redis-server); skipped locally if missing."""
     with redis_server() as url:
         yield url
+
+
+# --- the widget app (talks to the sandbox over real HTTP) -------------------------------------
+
+PORTAL_ORIGIN = "https://portal.demo-mobil.test"
+ZELENA_ORIGIN = "https://zelena-mobil.example.cz"
+ZELENA_SECRET = "zelena-test-secret-with-at-least-32-characters"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def partner_rsa_key() -> str:
+    """PEM private key of the test partner demo-mobil (its public half is configured)."""
+    import tempfile
+
+    from selfcare_widget.demo.keys import load_or_create_rsa_key
+
+    return load_or_create_rsa_key(Path(tempfile.mkdtemp()) / "partner.pem")
+
+
+@pytest.fixture(scope="session")
+def test_partners(partner_rsa_key):
+    """demo-mobil (RS256, static public key) and zelena-mobil (HS256), as in production config."""
+    from selfcare_widget.demo.keys import public_pem
+    from selfcare_widget.partners import Partner, SsoVerification
+
+    return {
+        "demo-mobil": Partner(
+            id="demo-mobil",
+            name="Demo Mobil",
+            origins=(PORTAL_ORIGIN,),
+            sso=SsoVerification(algorithm="RS256", public_key_pem=public_pem(partner_rsa_key)),
+            login_methods=("sso", "password", "sms"),
+            payee_iban="CZ6508000000192000145399",
+        ),
+        "zelena-mobil": Partner(
+            id="zelena-mobil",
+            name="Zelená mobil",
+            origins=(ZELENA_ORIGIN,),
+            sso=SsoVerification(algorithm="HS256", shared_secret=ZELENA_SECRET),
+            login_methods=("sso", "password"),
+            theme="zelena",
+            payee_iban="CZ6907101781240000004159",
+        ),
+    }
+
+
+def make_widget_app(sandbox_url: str, partners, redis_url: str | None = None, **overrides):
+    """A widget app on the sandbox; a private in-process store unless ``redis_url`` is given."""
+    import uuid
+
+    from selfcare_widget import create_app
+    from selfcare_widget.config import Settings
+
+    settings = Settings(
+        platform_url=sandbox_url,
+        platform_credential=PLATFORM_CREDENTIAL,
+        partners_file=None,
+        redis_url=redis_url or f"memory://tests-{uuid.uuid4().hex}",
+        **overrides,
+    )
+    app = create_app(settings=settings, partners=partners)
+    app.testing = True
+    return app
+
+
+@pytest.fixture
+def app(sandbox_url, test_partners):
+    """A fresh widget app with its own in-process store."""
+    return make_widget_app(sandbox_url, test_partners)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def sign_in(app):
+    """``sign_in(customer_id, partner_id='demo-mobil', locale='cs') -> session token``.
+
+    Creates the server-side session directly; the sign-on routes have their own tests.
+    """
+
+    def _sign_in(customer_id: str, partner_id: str = "demo-mobil", locale: str = "cs") -> str:
+        return app.extensions["selfcare"].sessions.create(partner_id, customer_id, locale, "sso")
+
+    return _sign_in
+
+
+@pytest.fixture
+def post(client):
+    """``post(path, token, **form)``: a widget request as the loader sends it (form body + Origin)."""
+
+    def _post(
+        path: str, token: str | None = None, origin: str = PORTAL_ORIGIN, partner: str = "demo-mobil", **form
+    ):
+        data = {"_partner": partner, **form}
+        if token:
+            data["_st"] = token
+        return client.post(path, data=data, headers={"Origin": origin})
+
+    return _post
+
+
+# --- the demo stack and a real browser ----------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_stack(tmp_path_factory):
+    """``selfcare-widget demo`` on free loopback ports: sandbox, widget and partner portal."""
+    from selfcare_widget.demo import DemoStack
+
+    stack = DemoStack(tmp_path_factory.mktemp("demo"), portal_port=0, widget_port=0, platform_port=0)
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never downloaded)."""
+    import os
+
+    from tests.support import require
+
+    require(os.path.exists("/usr/bin/chromium"), "/usr/bin/chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover
+        require(False, "playwright")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def portal(browser, demo_stack):
+    """``portal(customer_id, path='/account', **query) -> page``: signed in to the demo portal,
+    the widget loaded (its shell visible inside the shadow root)."""
+    contexts = []
+
+    def _open(customer_id: str = "cust-0001", section: str | None = None, query: str = "", wait: bool = True):
+        context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="cs-CZ")
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(demo_stack.urls.portal + "/")
+        page.select_option("#customer", customer_id)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/account**")
+        if section or query:
+            page.goto(
+                demo_stack.urls.portal
+                + "/account?"
+                + "&".join(p for p in (f"section={section}" if section else "", query) if p)
+            )
+        if wait:
+            page.locator(".sc-shell").first.wait_for(timeout=15000)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def save_artifact(page, name: str) -> Path:
+    """Save a full-page screenshot under test-artifacts/ (kept by CI as evidence)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

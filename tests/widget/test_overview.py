@@ -1,0 +1,43 @@
+"""The overview fragment over real HTTP to the sandbox."""
+
+from __future__ import annotations
+
+import html
+
+
+def test_overview_shows_customer_sims_credit_and_units(post, sign_in):
+    token = sign_in("cust-0001")
+    response = post("/w/overview", token)
+    assert response.status_code == 200
+    body = html.unescape(response.get_data(as_text=True))
+    assert "Jan Šťastný" in body
+    assert "+420 601 234 567" in body and "+420 602 345 678" in body
+    assert "Pohoda" in body
+    assert "Kč" in body  # credit in Czech format
+    assert "<progress" in body  # bars for remaining units
+
+
+def test_overview_requires_a_session(post):
+    response = post("/w/overview")
+    assert response.status_code == 401
+
+
+def test_overview_makes_one_platform_call_per_resource_kind(app, post, sign_in):
+    """Three SIMs, still: customer, products, buckets — no N+1."""
+    calls = []
+    platform = app.extensions["selfcare"].platform
+    session = platform._session  # the real requests.Session; count what actually goes over HTTP
+    original = session.request
+
+    def counting(method, url, *args, **kwargs):
+        calls.append((method, url.split("/v4/")[-1].split("?")[0].split("/")[0]))
+        return original(method, url, *args, **kwargs)
+
+    session.request = counting
+    try:
+        token = sign_in("cust-0005")
+        assert post("/w/overview", token).status_code == 200
+    finally:
+        session.request = original
+    kinds = [kind for _, kind in calls]
+    assert sorted(kinds) == ["bucket", "customer", "product"], calls
