@@ -132,6 +132,7 @@ CREATE TABLE IF NOT EXISTS usage (
 -- paging newest-first over a date range is an index range scan for both entry points
 CREATE INDEX IF NOT EXISTS usage_customer_date ON usage (customer_id, usage_date, usage_type);
 CREATE INDEX IF NOT EXISTS usage_product_date ON usage (product_id, usage_date, usage_type);
+CREATE INDEX IF NOT EXISTS usage_customer_product_date ON usage (customer_id, product_id, usage_date, id);
 
 CREATE TABLE IF NOT EXISTS communication_message (
     id TEXT PRIMARY KEY,
