@@ -35,7 +35,7 @@ def create_app(
     platform: Platform | None = None,
 ) -> Flask:
     """Application factory. Without arguments everything comes from ``SELFCARE_*`` settings."""
-    from . import assets, i18n, store, web
+    from . import assets, i18n, limits, store, web
     from .auth.views import bp as auth_bp
     from .platform.tmf import TmfPlatform, TmfSettings
     from .views import register_views
@@ -87,4 +87,5 @@ def create_app(
     assets.init_app(app)
     app.register_blueprint(auth_bp)
     register_views(app)
+    limits.init_app(app, settings)
     return app
