@@ -1,15 +1,126 @@
-"""Section 'contact' — not built yet; shows a plain 'coming soon' until its issue lands."""
+"""Contact details: view, edit and save e-mail, phone and postal address (TMF629 contactMedium).
+
+Every route works on the signed-in customer only; no customer id is ever read from the form.
+Only the fields that actually changed are sent to the platform, and the EDR names those fields
+but never their values.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from flask import Blueprint, make_response, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import edr
+from ..contact_validation import COUNTRIES, FIELDS, changed_fields, display_phone, validate_contact
+from ..platform import PlatformError, Rejected
+from ..platform.models import ContactDetails, Customer
+from .common import platform, platform_error_fragment, rejection_message, trigger_action
 
 bp = Blueprint("contact", __name__)
+
+ACTION = "contact.change"
+
+
+def _entered_from(contact: ContactDetails) -> dict[str, str]:
+    """Form values showing the customer's current details (the phone as people write it)."""
+    entered = {name: getattr(contact, name) for name in FIELDS}
+    entered["phone"] = display_phone(contact.phone) if contact.phone else ""
+    return entered
+
+
+def _country_names() -> dict[str, str]:
+    """Names of the selectable countries in the customer's language (from CLDR, not msgids)."""
+    territories = get_locale().territories
+    return {code: territories.get(code, code) for code in COUNTRIES}
+
+
+def _render_view(customer: Customer, status_message: str = "") -> str:
+    contact = customer.contact
+    return render_template(
+        "widget/contact/view.html",
+        contact=contact,
+        phone=display_phone(contact.phone) if contact.phone else "",
+        country=_country_names().get(contact.country, contact.country),
+        status_message=status_message,
+    )
+
+
+def _render_form(
+    entered: dict[str, str], errors: dict[str, object] | None = None, form_error: str = ""
+) -> str:
+    errors = errors or {}
+    # The loader focuses the first [data-sc-focus]: the first invalid field, else the heading.
+    first_invalid = next((name for name in FIELDS if name in errors), None)
+    return render_template(
+        "widget/contact/edit.html",
+        entered=entered,
+        errors=errors,
+        form_error=form_error,
+        first_invalid=first_invalid,
+        countries=_country_names(),
+        fields=FIELDS,
+    )
 
 
 @bp.post("/w/contact")
 @login_required
 def index():
-    """Placeholder fragment."""
-    return render_template("widget/coming_soon.html")
+    """The customer's contact details with an Edit button."""
+    try:
+        customer = platform().get_customer(current_user.customer_id)
+    except PlatformError as exc:
+        return platform_error_fragment(exc)
+    return _render_view(customer)
+
+
+@bp.post("/w/contact/edit")
+@login_required
+def edit():
+    """The edit form, filled with the current details."""
+    try:
+        customer = platform().get_customer(current_user.customer_id)
+    except PlatformError as exc:
+        return platform_error_fragment(exc)
+    return _render_form(_entered_from(customer.contact))
+
+
+@bp.post("/w/contact/save")
+@login_required
+def save():
+    """Validate, send only the changed fields, confirm; invalid input -> 422 with the form again."""
+    customer_id = current_user.customer_id  # never from the form
+    checked = validate_contact(request.form)
+    if not checked.ok:
+        return _render_form(checked.entered, checked.errors), 422
+    port = platform()
+    try:
+        current = port.get_customer(customer_id)
+    except PlatformError as exc:
+        return platform_error_fragment(exc)
+    assert checked.contact is not None  # validated above
+    changed = changed_fields(current.contact, checked.contact)
+    if not changed:
+        return _render_view(current, _("Nothing has changed; your contact details stay as they were."))
+    fields = sorted(changed)
+    try:
+        updated = port.update_contact(customer_id, checked.contact, fields=set(changed))
+    except Rejected as exc:
+        edr.record(ACTION, "failure", fields=fields, reason=exc.code)
+        message = rejection_message(exc) if exc.code != "invalidContact" else _invalid_contact_message()
+        return _render_form(checked.entered, form_error=message), 422
+    except PlatformError as exc:
+        edr.record(ACTION, "failure", fields=fields, reason="unavailable")
+        return platform_error_fragment(exc)
+    edr.record(ACTION, fields=fields)
+    response = make_response(_render_view(updated, _("Your contact details have been saved.")))
+    return trigger_action(response, ACTION)
+
+
+def _invalid_contact_message() -> str:
+    # The platform's own reason is Czech-only and technical; this says what the customer can do.
+    return _(
+        "The platform did not accept these contact details. Please check them; "
+        "the e-mail address may already be used by another customer."
+    )
