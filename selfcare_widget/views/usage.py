@@ -1,15 +1,321 @@
-"""Section 'usage' — not built yet; shows a plain 'coming soon' until its issue lands."""
+"""Call log ("Výpis hovorů") of one SIM: filters, a page of 50 records, totals, CSV export.
+
+Three routes, all thin:
+
+- ``POST /w/usage`` — the whole section (filter form + first results), from the navigation.
+- ``POST /w/usage/results`` — only the results region; the form posts here on change/submit and
+  the paging buttons too, so the form (and the focus in it) stays put.
+- ``POST /w/usage/export`` — the filtered period as CSV, streamed page by page from the platform.
+
+Never fetches a whole period into memory: a view asks the port for one page (offset/limit) and
+the platform's summary for the totals; the export pages through 1000 records at a time.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+import csv
+import io
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from .. import edr
+from ..i18n import TIME_ZONE
+from ..platform import PlatformError
+from ..platform.models import Sim, UsageKind, UsagePage, UsageRecord, UsageSummary
+from ..usage_filters import MESSAGES, PAGE_SIZE, CallLogQuery, ParseResult, parse
+from .common import own_sim, platform, platform_error_fragment
 
 bp = Blueprint("usage", __name__)
+
+EXPORT_CHUNK = 1000  # records per platform call while streaming a CSV
+BYTES_PER_MB = 1024 * 1024  # operators bill data in binary megabytes
+
+NETWORK_LABELS = {
+    "mobile_cz": _l("mobile network in CZ"),
+    "fixed_cz": _l("fixed network in CZ"),
+    "onnet": _l("own network"),
+    "foreign": _l("abroad"),
+    "internet": _l("internet"),
+    "none": _l("—"),
+}
+
+TYPE_LABELS = {
+    "all": _l("All records"),
+    "voice": _l("Calls"),
+    "sms": _l("SMS"),
+    "data": _l("Data"),
+    "fee": _l("Fees"),
+}
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def mmss(seconds: int) -> str:
+    """Call duration as ``mm:ss``; hours roll into minutes (4503 s -> ``75:03``)."""
+    minutes, secs = divmod(max(0, int(seconds)), 60)
+    return f"{minutes:02d}:{secs:02d}"
+
+
+def megabytes(volume_bytes: int) -> Decimal:
+    """Bytes -> MB rounded to one decimal."""
+    return (Decimal(volume_bytes) / BYTES_PER_MB).quantize(Decimal("0.1"))
+
+
+def network_label(code: str) -> str:
+    """Translated label of a destination network code (unknown codes are shown as they are)."""
+    label = NETWORK_LABELS.get(code)
+    return str(label) if label is not None else code
+
+
+@bp.app_template_filter("usage_amount")
+def usage_amount(record: UsageRecord) -> str:
+    """The 'duration or count' cell: ``mm:ss`` for calls, MB for data, the count otherwise."""
+    from ..i18n import number
+
+    if record.kind is UsageKind.VOICE:
+        return mmss(record.duration_seconds)
+    if record.kind is UsageKind.DATA:
+        return f"{number(megabytes(record.volume_bytes), 1)} MB"
+    return number(record.count)
+
+
+def _czech_decimal(value: Decimal, digits: int) -> str:
+    """``12.5`` -> ``12,50``: Czech Excel reads a decimal comma, not the locale of the UI."""
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def _csv_cell(text: str) -> str:
+    """Neutralise spreadsheet formulas in free text (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+# --------------------------------------------------------------------------- request handling
+
+
+def today() -> date:
+    """Today in the platform's time zone (the call log's days are Prague days)."""
+    return datetime.now(ZoneInfo(TIME_ZONE)).date()
+
+
+def _selected_sim(sims: list[Sim]) -> Sim | None:
+    """The SIM named by the ``sim`` field (404 if not the customer's), else the first one."""
+    product_id = request.form.get("sim", "").strip()
+    if product_id:
+        return own_sim(product_id, sims)
+    return sims[0] if sims else None
+
+
+def _fetch_page(query: CallLogQuery, sim: Sim) -> tuple[UsagePage, UsageSummary, CallLogQuery]:
+    """One page and the period's totals; a page past the end falls back to the last page."""
+    port = platform()
+    flt = query.usage_filter(sim.product_id)
+    page = port.list_usage(current_user.customer_id, flt, query.offset, PAGE_SIZE)
+    total = page.total if page.total is not None else len(page.records)
+    if not page.records and total and query.offset >= total:
+        last = (total - 1) // PAGE_SIZE + 1
+        query = CallLogQuery(query.date_from, query.date_to, query.type, query.b_number, last)
+        page = port.list_usage(current_user.customer_id, flt, query.offset, PAGE_SIZE)
+    summary = port.usage_summary(current_user.customer_id, flt)
+    return page, summary, query
+
+
+def _results_context(sim: Sim, parsed: ParseResult) -> tuple[dict, int]:
+    """What the results region shows, and the status: 200, 422 (bad filters) or 5xx/404."""
+    context: dict = {"sim": sim, "parsed": parsed, "messages": MESSAGES}
+    if not parsed.ok:
+        edr.record("usage.view", "rejected", sim=sim.product_id, errors=sorted(parsed.errors.values()))
+        return context, 422
+    query = parsed.query
+    assert query is not None
+    try:
+        page, summary, query = _fetch_page(query, sim)
+    except PlatformError as exc:
+        edr.record("usage.view", "failure", sim=sim.product_id, filters=query.edr_filters(), page=query.page)
+        failure, status = platform_error_fragment(exc)
+        context["failure"] = Markup(failure)  # noqa: S704 - our own rendered template
+        return context, status
+    edr.record("usage.view", sim=sim.product_id, filters=query.edr_filters(), page=query.page)
+    total = page.total if page.total is not None else len(page.records)
+    context.update(
+        query=query,
+        values=query.values(sim.product_id),
+        records=page.records,
+        total=total,
+        first=query.offset + 1 if page.records else 0,
+        last=query.offset + len(page.records),
+        has_prev=query.page > 1,
+        has_next=query.offset + len(page.records) < total,
+        summary=summary,
+        mmss=mmss,
+        megabytes=megabytes,
+        network_label=network_label,
+    )
+    return context, 200
+
+
+def _load_sims() -> list[Sim]:
+    return platform().list_sims(current_user.customer_id)
 
 
 @bp.post("/w/usage")
 @login_required
 def index():
-    """Placeholder fragment."""
-    return render_template("widget/coming_soon.html")
+    """The call-log section: SIM selector, filter form, and the first page of results."""
+    try:
+        sims = _load_sims()
+    except PlatformError as exc:
+        return platform_error_fragment(exc)
+    sim = _selected_sim(sims)
+    if sim is None:
+        return render_template("widget/usage/index.html", sims=[], sim=None, types=TYPE_LABELS)
+    parsed = parse(request.form, today())
+    context, status = _results_context(sim, parsed)
+    form = _form_values(parsed)
+    html = render_template("widget/usage/index.html", sims=sims, types=TYPE_LABELS, form=form, **context)
+    return html, status
+
+
+@bp.post("/w/usage/results")
+@login_required
+def results():
+    """Only the results region (the form posts here on change and submit; paging too)."""
+    try:
+        sims = _load_sims()
+    except PlatformError as exc:
+        return platform_error_fragment(exc)
+    sim = _selected_sim(sims)
+    if sim is None:
+        return render_template("widget/usage/_results.html", sim=None)
+    context, status = _results_context(sim, parse(request.form, today()))
+    return render_template("widget/usage/_results.html", **context), status
+
+
+def _form_values(parsed: ParseResult) -> dict[str, str]:
+    """Values to show in the form: normalised ISO dates when valid, else exactly what was typed."""
+    if parsed.query is not None:
+        q = parsed.query
+        return {
+            "from": q.date_from.isoformat(),
+            "to": q.date_to.isoformat(),
+            "type": q.type,
+            "b": parsed.raw["b"],
+        }
+    return {k: parsed.raw.get(k, "") for k in ("from", "to", "type", "b")}
+
+
+# --------------------------------------------------------------------------- CSV export
+
+
+def csv_header() -> list[str]:
+    """The CSV header row, in the customer's language."""
+    return [
+        _("Date"),
+        _("Time"),
+        _("Type"),
+        _("Destination network"),
+        _("B-number"),
+        _("Duration (mm:ss)"),
+        _("Count"),
+        _("Data (MB)"),
+        _("Charge (CZK)"),
+    ]
+
+
+def csv_row(record: UsageRecord) -> list[str]:
+    """One record as CSV cells: Czech date and decimal comma, no currency symbol (numbers stay numbers)."""
+    return [
+        f"{record.time.day}.{record.time.month}.{record.time.year}",
+        record.time.strftime("%H:%M:%S"),
+        _csv_cell(record.description),
+        network_label(record.network),
+        _csv_cell(record.b_number),
+        mmss(record.duration_seconds) if record.kind is UsageKind.VOICE else "",
+        str(record.count) if record.kind in (UsageKind.SMS, UsageKind.FEE) else "",
+        _czech_decimal(megabytes(record.volume_bytes), 1) if record.kind is UsageKind.DATA else "",
+        _czech_decimal(record.charge, 2),
+    ]
+
+
+def _csv_lines(rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _export_stream(sim: Sim, query: CallLogQuery, first: UsagePage) -> Iterator[str]:
+    """BOM, header, then every record of the period, one platform page (1000) at a time.
+
+    The EDR is recorded when the stream ends, with the number of rows really written.
+    """
+    port = platform()
+    flt = query.usage_filter(sim.product_id)
+    written = 0
+    outcome = "failure"
+    try:
+        yield "\ufeff" + _csv_lines([csv_header()])
+        page = first
+        offset = 0
+        while page.records:
+            yield _csv_lines([csv_row(r) for r in page.records])
+            written += len(page.records)
+            offset += len(page.records)
+            if len(page.records) < EXPORT_CHUNK or (page.total is not None and offset >= page.total):
+                break
+            page = port.list_usage(current_user.customer_id, flt, offset, EXPORT_CHUNK)
+        outcome = "success"
+    except PlatformError:
+        # Headers are already sent; the file ends short and the EDR says so.
+        pass
+    finally:
+        edr.record("usage.export", outcome, sim=sim.product_id, filters=query.edr_filters(), rows=written)
+
+
+@bp.post("/w/usage/export")
+@login_required
+def export():
+    """The filtered period as a CSV download (semicolons, UTF-8 with BOM, Czech decimals)."""
+    try:
+        sims = _load_sims()
+    except PlatformError as exc:
+        return platform_error_fragment(exc)
+    sim = _selected_sim(sims)
+    if sim is None:
+        return platform_error_fragment(_no_sim())
+    parsed = parse(request.form, today())
+    if parsed.query is None:
+        edr.record("usage.export", "rejected", sim=sim.product_id, errors=sorted(parsed.errors.values()))
+        return render_template("widget/usage/_errors.html", parsed=parsed, messages=MESSAGES), 422
+    query = parsed.query
+    try:
+        # The first chunk before any byte is sent: an outage still gets a proper error response.
+        first = platform().list_usage(
+            current_user.customer_id, query.usage_filter(sim.product_id), 0, EXPORT_CHUNK
+        )
+    except PlatformError as exc:
+        edr.record("usage.export", "failure", sim=sim.product_id, filters=query.edr_filters(), rows=0)
+        return platform_error_fragment(exc)
+    filename = f"vypis-{sim.msisdn}-{query.date_from.isoformat()}-{query.date_to.isoformat()}.csv"
+    response = Response(
+        stream_with_context(_export_stream(sim, query, first)),
+        mimetype="text/csv",
+        content_type="text/csv; charset=utf-8",
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _no_sim() -> PlatformError:
+    from ..platform import NotFound
+
+    return NotFound("no SIM")
