@@ -161,3 +161,46 @@ def test_exchange_from_a_foreign_origin_is_refused(client, sign):
 
 def test_unknown_partner_is_404(client, sign):
     assert exchange(client, sign(), partner="nobody").status_code == 404
+
+
+def test_jwks_partner_kid_selection_and_key_rotation(sandbox_url, test_partners, tmp_path):
+    """RS256 via a JWKS served over HTTP: right kid accepted, unknown kid refused, a rotated-in
+    key is picked up without restarting the widget."""
+    from dataclasses import replace
+
+    from flask import Flask, jsonify
+
+    from selfcare_widget.auth import sso
+    from selfcare_widget.demo.keys import public_jwk
+    from selfcare_widget.partners import SsoVerification
+    from tests.conftest import make_widget_app
+    from tests.support import serve_wsgi
+
+    old_key = load_or_create_rsa_key(tmp_path / "old.pem")
+    new_key = load_or_create_rsa_key(tmp_path / "new.pem")
+    published = [public_jwk(old_key)]
+    jwks_app = Flask("jwks")
+    jwks_app.add_url_rule("/jwks.json", "jwks", lambda: jsonify(keys=published))
+    with serve_wsgi(jwks_app) as jwks_base:
+        partners = dict(test_partners)
+        partners["demo-mobil"] = replace(
+            partners["demo-mobil"], sso=SsoVerification(algorithm="RS256", jwks_url=jwks_base + "/jwks.json")
+        )
+        app = make_widget_app(sandbox_url, partners)
+        client = app.test_client()
+
+        def token(key, kid):
+            return jwt.encode(claims(), key, algorithm="RS256", headers={"kid": kid})
+
+        assert exchange(client, token(old_key, public_jwk(old_key)["kid"])).status_code == 200
+        assert exchange(client, token(old_key, "no-such-kid")).status_code == 401
+        # the partner rotates: publishes the new key; the cache refetches for an unknown kid
+        published.append(public_jwk(new_key))
+        original = sso.JWKS_MIN_REFRESH_SECONDS
+        sso.JWKS_MIN_REFRESH_SECONDS = 0
+        try:
+            assert exchange(client, token(new_key, public_jwk(new_key)["kid"])).status_code == 200
+        finally:
+            sso.JWKS_MIN_REFRESH_SECONDS = original
+        # a token signed by the new key but claiming the old kid fails the signature check
+        assert exchange(client, token(new_key, public_jwk(old_key)["kid"])).status_code == 401
