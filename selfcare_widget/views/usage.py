@@ -44,7 +44,7 @@ NETWORK_LABELS = {
     "onnet": _l("own network"),
     "foreign": _l("abroad"),
     "internet": _l("internet"),
-    "none": _l("—"),
+    "none": "—",  # no destination (data, fees): a dash needs no translation
 }
 
 TYPE_LABELS = {
