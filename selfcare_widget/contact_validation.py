@@ -52,6 +52,8 @@ _POSTAL_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
     "PL": (re.compile(r"^(\d{2})-?(\d{3})$"), r"\1-\2"),
 }
 
+_POSTAL_GENERIC = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 -]{1,8}[A-Za-z0-9]$")
+
 # Error messages (English msgids; Czech in translations/pending/contact.json).
 MSG_EMAIL_REQUIRED = _l("Enter your e-mail address.")
 MSG_EMAIL_INVALID = _l("Enter an e-mail address in the form name@example.cz.")
@@ -184,8 +186,8 @@ def validate_country(raw: str) -> FieldResult:
 def validate_postal_code(raw: str, country: str) -> FieldResult:
     """A postal code of the country's format; Czech ``12345`` is normalised to ``123 45``.
 
-    With an unknown country only presence and length are checked (the country field reports
-    the real problem).
+    With an unknown country only a generic shape is checked (the country field reports the real
+    problem).
     """
     value = raw.strip()
     if not value:
@@ -193,10 +195,7 @@ def validate_postal_code(raw: str, country: str) -> FieldResult:
     message = MSG_POSTAL_CZ if country in ("CZ", "SK") else MSG_POSTAL_OTHER
     if len(value) > POSTAL_INPUT_MAX:
         return FieldResult(error=message)
-    pattern = _POSTAL_FORMATS.get(country)
-    if pattern is None:
-        return FieldResult(value=value)
-    regex, normal = pattern
+    regex, normal = _POSTAL_FORMATS.get(country, (_POSTAL_GENERIC, r"\g<0>"))
     if not regex.match(value):
         return FieldResult(error=message)
     return FieldResult(value=regex.sub(normal, value))

@@ -1,0 +1,289 @@
+"""Contact details over real HTTP to the sandbox: view, edit, save, validation, authorization."""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+
+import pytest
+
+from selfcare_widget.contact_validation import FIELDS
+
+from .conftest import OWNED_CUSTOMER, edrs, form_of
+
+ROUTES = ("/w/contact", "/w/contact/edit", "/w/contact/save")
+
+
+def unique_email() -> str:
+    return f"kontakt-{uuid.uuid4().hex[:10]}@example.cz"
+
+
+def input_tag(body: str, name: str) -> str:
+    """The <input>/<select> start tag of a form field."""
+    match = re.search(rf'<(?:input|select) id="sc-contact-{name}"[^>]*>', body)
+    assert match, f"no field {name}"
+    return match.group(0)
+
+
+def value_of(body: str, name: str) -> str:
+    match = re.search(r'value="([^"]*)"', input_tag(body, name))
+    assert match
+    return html.unescape(match.group(1))
+
+
+# --------------------------------------------------------------------------- view and edit
+
+
+def test_view_shows_the_current_contact_details(post, owned):
+    token, before = owned
+    response = post("/w/contact", token)
+    assert response.status_code == 200
+    body = html.unescape(response.get_data(as_text=True))
+    contact = before.contact
+    assert contact.email in body
+    digits = contact.phone.removeprefix("+420")
+    assert f"+420 {digits[:3]} {digits[3:6]} {digits[6:]}" in body  # E.164 shown readable
+    assert contact.street in body and contact.city in body and contact.postal_code in body
+    assert "Česko" in body  # country name from CLDR in the customer's language
+    assert 'data-sc-section="contact"' in body and "data-sc-focus" in body
+    assert 'hx-post="/w/contact/edit"' in body and 'hx-target="#sc-main"' in body
+
+
+@pytest.mark.parametrize("path", ROUTES)
+def test_every_route_requires_a_session(post, path):
+    assert post(path).status_code == 401
+
+
+def test_edit_form_is_filled_and_labelled(post, owned):
+    token, before = owned
+    response = post("/w/contact/edit", token)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    for name in FIELDS:
+        assert f'<label for="sc-contact-{name}">' in body  # every input has a label
+    assert value_of(body, "email") == before.contact.email
+    assert value_of(body, "street") == before.contact.street
+    assert value_of(body, "postal_code") == before.contact.postal_code
+    assert value_of(body, "phone").replace(" ", "") == before.contact.phone
+    assert re.search(r'<option value="CZ" selected>', body)
+    assert [c for c in re.findall(r'<option value="([A-Z]{2})"', body)] == ["CZ", "SK", "DE", "AT", "PL"]
+    assert 'hx-post="/w/contact/save"' in body
+    assert "aria-invalid" not in body and 'role="alert"' not in body
+
+
+# --------------------------------------------------------------------------- save
+
+
+def test_changing_the_email_persists_only_that_field(app, post, owned, tmf, platform_calls):
+    token, before = owned
+    new_email = unique_email()
+    response = post("/w/contact/save", token, **form_of(before, email=new_email))
+    assert response.status_code == 200
+    assert response.headers["X-Selfcare-Action"] == "contact.change"
+    body = response.get_data(as_text=True)
+    assert 'role="status"' in body and "data-sc-contact-result" in body
+    assert new_email in body
+    # read back from the platform with a separate client: persisted, nothing else touched
+    after = tmf.get_customer(OWNED_CUSTOMER)
+    assert after.contact.email == new_email
+    for name in ("phone", "street", "city", "postal_code", "country"):
+        assert getattr(after.contact, name) == getattr(before.contact, name)
+    # only the e-mail medium went over the wire
+    patches = [body for method, _, body in platform_calls if method == "PATCH"]
+    assert patches == [
+        {"contactMedium": [{"mediumType": "email", "characteristic": {"emailAddress": new_email}}]}
+    ]
+
+
+def test_edr_lists_changed_field_names_not_values(app, post, owned):
+    token, before = owned
+    new_email = unique_email()
+    form = form_of(before, email=new_email, city="Kolín", postal_code="28002")
+    assert post("/w/contact/save", token, **form).status_code == 200
+    edr = [e for e in edrs(app) if e["action"] == "contact.change"][-1]
+    assert edr["outcome"] == "success"
+    assert edr["customer"] == OWNED_CUSTOMER and edr["partner"] == "demo-mobil"
+    assert edr["details"] == {"fields": ["city", "email", "postal_code"]}
+    raw = str(edr)
+    for value in (new_email, "Kolín", "280 02", "28002", before.contact.phone):
+        assert value not in raw
+
+
+def test_address_change_sends_the_whole_address_medium_only(post, owned, tmf, platform_calls):
+    token, before = owned
+    response = post("/w/contact/save", token, **form_of(before, city="Kutná Hora", postal_code="28401"))
+    assert response.status_code == 200
+    after = tmf.get_customer(OWNED_CUSTOMER).contact
+    assert (after.city, after.postal_code) == ("Kutná Hora", "284 01")  # normalised before sending
+    assert (after.email, after.phone, after.street) == (
+        before.contact.email,
+        before.contact.phone,
+        before.contact.street,
+    )
+    patches = [body for method, _, body in platform_calls if method == "PATCH"]
+    assert len(patches) == 1
+    assert [m["mediumType"] for m in patches[0]["contactMedium"]] == ["postalAddress"]
+
+
+def test_phone_is_stored_in_e164(post, owned, tmf):
+    token, before = owned
+    response = post("/w/contact/save", token, **form_of(before, phone="778 123 456"))
+    assert response.status_code == 200
+    assert tmf.get_customer(OWNED_CUSTOMER).contact.phone == "+420778123456"
+    assert "+420 778 123 456" in response.get_data(as_text=True)
+
+
+def test_no_change_says_so_without_calling_the_platform_to_write(app, post, owned, platform_calls):
+    token, before = owned
+    count = len(edrs(app))
+    response = post(
+        "/w/contact/save", token, **form_of(before, postal_code=before.contact.postal_code.replace(" ", ""))
+    )
+    assert response.status_code == 200
+    assert 'role="status"' in response.get_data(as_text=True)
+    assert "X-Selfcare-Action" not in response.headers
+    assert [m for m, _, _ in platform_calls if m != "GET"] == []
+    assert len(edrs(app)) == count  # nothing happened, nothing recorded
+
+
+# --------------------------------------------------------------------------- validation
+
+INVALID = {
+    "email": "jana@example",
+    "phone": "12345",
+    "street": "   ",
+    "city": "x" * 61,
+    "postal_code": "1234",
+    "country": "US",
+}
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_invalid_field_gets_422_with_its_message_and_the_input_kept(post, owned, tmf, platform_calls, field):
+    token, before = owned
+    # a valid change elsewhere too, to prove it is kept (not saved) while the form is invalid
+    form = form_of(before, **{"email": unique_email(), "city": "Beroun", field: INVALID[field]})
+    response = post("/w/contact/save", token, **form)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    tag = input_tag(body, field)
+    assert 'aria-invalid="true"' in tag and "data-sc-focus" in tag
+    assert f'aria-describedby="sc-contact-{field}-error' in tag
+    assert f'id="sc-contact-{field}-error"' in body
+    assert body.count('aria-invalid="true"') == 1 and body.count("data-sc-focus") == 1
+    assert re.search(r'role="alert"[^>]*>\s*<h3', body)  # the error summary
+    assert f'data-sc-error-for="{field}"' in body
+    # nothing lost: every entered value comes back (the valid changes too)
+    for name in ("email", "phone", "street", "city", "postal_code"):
+        if name != field or INVALID[name].strip():
+            assert value_of(body, name) == form[name], name
+    assert [m for m, _, _ in platform_calls if m != "GET"] == []
+    assert tmf.get_customer(OWNED_CUSTOMER).contact == before.contact
+
+
+def test_several_invalid_fields_focus_the_first(post, owned):
+    token, before = owned
+    response = post("/w/contact/save", token, **form_of(before, phone="1", postal_code="abc"))
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "data-sc-focus" in input_tag(body, "phone") and body.count("data-sc-focus") == 1
+    assert body.count('aria-invalid="true"') == 2
+
+
+def test_platform_rejection_shows_the_form_with_a_message(app, post, owned, tmf):
+    token, before = owned
+    taken = tmf.get_customer("cust-0009").contact.email  # another demo-mobil customer's login
+    response = post("/w/contact/save", token, **form_of(before, email=taken, city="Mělník"))
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert 'role="alert"' in body
+    assert value_of(body, "email") == taken and value_of(body, "city") == "Mělník"
+    assert "Neplatný kontaktní údaj" not in html.unescape(body)  # the platform's raw reason stays out
+    assert tmf.get_customer(OWNED_CUSTOMER).contact == before.contact
+    edr = [e for e in edrs(app) if e["action"] == "contact.change"][-1]
+    assert edr["outcome"] == "failure"
+    assert edr["details"] == {"fields": ["city", "email"], "reason": "invalidContact"}
+
+
+# --------------------------------------------------------------------------- authorization
+
+
+def test_crafted_customer_fields_are_ignored(post, owned, tmf):
+    token, before = owned
+    victims = {c: tmf.get_customer(c).contact for c in ("cust-0001", "cust-0003")}
+    new_email = unique_email()
+    crafted = {"customer": "cust-0001", "customer_id": "cust-0003", "id": "cust-0001"}
+    response = post("/w/contact/save", token, **form_of(before, email=new_email), **crafted)
+    assert response.status_code == 200
+    assert tmf.get_customer(OWNED_CUSTOMER).contact.email == new_email  # the signed-in customer
+    for customer_id, contact in victims.items():
+        assert tmf.get_customer(customer_id).contact == contact
+    # reading with a crafted id shows the signed-in customer's details, nobody else's
+    for path in ("/w/contact", "/w/contact/edit"):
+        body = html.unescape(post(path, token, **crafted).get_data(as_text=True))
+        assert new_email in body
+        assert all(contact.email not in body for contact in victims.values())
+
+
+# --------------------------------------------------------------------------- XSS
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+TEMPLATE = "{{7*7}}"
+
+
+def assert_inert(body: str) -> None:
+    assert "<script" not in body
+    assert "<img" not in body
+    assert "&lt;script&gt;" in body
+    assert TEMPLATE in body  # shown literally, never evaluated
+
+
+def test_xss_payloads_saved_through_the_form_render_inert(post, owned, tmf):
+    token, before = owned
+    street = f"{IMG} {TEMPLATE}"
+    response = post("/w/contact/save", token, **form_of(before, street=street, city=SCRIPT))
+    assert response.status_code == 200
+    assert_inert(response.get_data(as_text=True))
+    stored = tmf.get_customer(OWNED_CUSTOMER).contact
+    assert (stored.street, stored.city) == (street, SCRIPT)  # stored as typed, escaped on output
+    for path in ("/w/contact", "/w/contact/edit"):
+        body = post(path, token).get_data(as_text=True)
+        assert_inert(body)
+        assert "&#34;&gt;&lt;img" in body or "&quot;&gt;&lt;img" in body
+
+
+def test_xss_payloads_in_rejected_input_render_inert(post, owned):
+    token, before = owned
+    form = form_of(before, email=f"{SCRIPT}@x", phone=IMG, street=TEMPLATE, postal_code=SCRIPT)
+    response = post("/w/contact/save", token, **form)
+    assert response.status_code == 422
+    assert_inert(response.get_data(as_text=True))
+
+
+def test_xss_payloads_from_the_platform_render_inert(app):
+    """Platform data is not validated by us: every field of the view escapes what it shows."""
+    from flask import render_template
+
+    from selfcare_widget.platform.models import ContactDetails
+
+    evil = ContactDetails(
+        email=SCRIPT, phone=IMG, street=TEMPLATE, city=SCRIPT, postal_code=IMG, country=SCRIPT
+    )
+    with app.test_request_context():
+        view = render_template(
+            "widget/contact/view.html", contact=evil, phone=IMG, country=SCRIPT, status_message=""
+        )
+        entered = {name: getattr(evil, name) for name in FIELDS}
+        form = render_template(
+            "widget/contact/edit.html",
+            entered=entered,
+            errors={},
+            form_error=SCRIPT,
+            first_invalid=None,
+            countries={"CZ": "Česko"},
+            fields=FIELDS,
+        )
+    assert_inert(view)
+    assert_inert(form)
