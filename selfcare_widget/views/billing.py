@@ -1,15 +1,155 @@
-"""Section 'billing' — not built yet; shows a plain 'coming soon' until its issue lands."""
+"""Billing: the invoice list with a 12-month chart, an invoice's detail, and its PDF."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+import re
+from datetime import date
+from decimal import Decimal
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+
+from .. import edr
+from ..invoices.pdf import find_logo, kind_label, render_invoice_pdf
+from ..invoices.spayd import variable_symbol
+from ..invoices.summary import MonthTotal, group_lines, monthly_totals, vat_recap
+from ..platform import NotFound, PlatformError
+from ..platform.models import Invoice
+from .common import partner, platform, platform_error_fragment, trigger_action
 
 bp = Blueprint("billing", __name__)
+
+#: What a bill id may look like. Checked before the id goes near a platform URL: the TMF client
+#: puts ids into the path, where "../x" would name a different resource.
+_BILL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+# Chart geometry (SVG user units); the SVG scales to the width of the widget.
+CHART_W, CHART_H, CHART_TOP, CHART_BOTTOM = 600, 200, 10, 30
+
+
+def _today() -> date:
+    return date.today()
+
+
+def _own_account_ids() -> set[str]:
+    return {a.id for a in platform().list_billing_accounts(current_user.customer_id)}
+
+
+def own_invoice(invoice_id: str) -> Invoice:
+    """The signed-in customer's invoice with this id, else 404 (the same 404 for any other id).
+
+    The bill's billing account must be one of the customer's; a bill that does not exist and a
+    bill of another customer or partner are indistinguishable to the browser.
+    """
+    if not _BILL_ID.match(invoice_id) or ".." in invoice_id:
+        abort(404)
+    try:
+        invoice = platform().get_invoice(invoice_id)
+    except NotFound:
+        abort(404)
+    if invoice.billing_account_id not in _own_account_ids():
+        abort(404)
+    return invoice
+
+
+def invoice_state(invoice: Invoice, today: date) -> str:
+    """``paid``, ``overdue`` or ``unpaid``."""
+    if invoice.is_paid:
+        return "paid"
+    return "overdue" if invoice.is_overdue(today) else "unpaid"
+
+
+def chart_bars(totals: list[MonthTotal]) -> list[dict]:
+    """Geometry of the SVG bars: one per month, heights relative to the largest total."""
+    top = max((t.total for t in totals), default=Decimal("0")) or Decimal("1")
+    usable = CHART_H - CHART_TOP - CHART_BOTTOM
+    slot = CHART_W / max(len(totals), 1)
+    bars = []
+    for i, t in enumerate(totals):
+        height = round(float(t.total / top) * usable, 1)
+        bars.append(
+            {
+                "month": t.month,
+                "total": t.total,
+                "x": round(i * slot + slot * 0.15, 1),
+                "width": round(slot * 0.7, 1),
+                "y": round(CHART_TOP + usable - height, 1),
+                "height": height,
+                "label_x": round(i * slot + slot / 2, 1),
+            }
+        )
+    return bars
 
 
 @bp.post("/w/billing")
 @login_required
 def index():
-    """Placeholder fragment."""
-    return render_template("widget/coming_soon.html")
+    """The customer's invoices, newest first, with the last 12 months' totals as SVG bars."""
+    port = platform()
+    try:
+        invoices = [
+            invoice
+            for account in port.list_billing_accounts(current_user.customer_id)
+            for invoice in port.list_invoices(account.id)
+        ]
+    except PlatformError as exc:
+        return platform_error_fragment(exc)
+    invoices.sort(key=lambda i: (i.issue_date, i.number), reverse=True)
+    today = _today()
+    return render_template(
+        "widget/billing/list.html",
+        invoices=invoices,
+        states={i.id: invoice_state(i, today) for i in invoices},
+        bars=chart_bars(monthly_totals(invoices, today)),
+        chart={"width": CHART_W, "height": CHART_H, "baseline": CHART_H - CHART_BOTTOM},
+    )
+
+
+@bp.post("/w/billing/invoice")
+@login_required
+def invoice():
+    """One invoice: lines grouped by kind with subtotals, and the VAT recap."""
+    try:
+        bill = own_invoice(request.form.get("invoice", ""))
+        lines = platform().list_invoice_lines(bill.id)
+    except PlatformError as exc:
+        return platform_error_fragment(exc)
+    edr.record("invoice.view", invoice=bill.id, number=bill.number)
+    return render_template(
+        "widget/billing/detail.html",
+        invoice=bill,
+        state=invoice_state(bill, _today()),
+        variable_symbol=variable_symbol(bill.number),
+        groups=group_lines(lines),
+        recap=vat_recap(lines),
+        kind_label=kind_label,
+    )
+
+
+@bp.post("/w/billing/invoice/pdf")
+@login_required
+def invoice_pdf():
+    """The invoice as a PDF download (authenticated POST only; no token ever in a URL)."""
+    port = platform()
+    try:
+        bill = own_invoice(request.form.get("invoice", ""))
+        lines = port.list_invoice_lines(bill.id)
+        customer = port.get_customer(current_user.customer_id)
+    except PlatformError as exc:
+        return platform_error_fragment(exc)
+    who = partner()
+    themes_dir = current_app.extensions["selfcare"].settings.themes_dir
+    rendered = render_invoice_pdf(
+        bill,
+        lines,
+        customer,
+        partner_name=who.name,
+        payee_iban=who.payee_iban,
+        logo=find_logo(themes_dir, who.theme),
+        locale=str(get_locale() or "cs"),
+    )
+    edr.record("invoice.download", invoice=bill.id, number=bill.number, bytes=len(rendered.data))
+    response = Response(rendered.data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return trigger_action(response, "invoice.download")

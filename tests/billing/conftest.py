@@ -1,0 +1,33 @@
+"""Fixtures of the billing tests: bill ids of the demo customers, read from the sandbox."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import PLATFORM_CREDENTIAL
+
+
+@pytest.fixture(scope="session")
+def bills(sandbox_url):
+    """``bills(customer_id) -> [Invoice]`` newest first, straight from the platform (not the widget)."""
+    from selfcare_widget.platform.tmf import TmfPlatform, TmfSettings
+
+    with TmfPlatform(TmfSettings(base_url=sandbox_url, credential=PLATFORM_CREDENTIAL)) as port:
+
+        def _bills(customer_id: str):
+            return [i for a in port.list_billing_accounts(customer_id) for i in port.list_invoices(a.id)]
+
+        yield _bills
+
+
+@pytest.fixture
+def edrs(app):
+    """``edrs(partner='demo-mobil') -> [dict]``: the EDRs recorded so far, oldest first."""
+
+    def _edrs(partner: str = "demo-mobil"):
+        store = app.extensions["selfcare"].store
+        return [json.loads(fields["edr"]) for _, fields in store.xrange(f"sc:edr:{partner}")]
+
+    return _edrs
