@@ -31,7 +31,9 @@ def create_portal_app(
         static_folder="static",
         static_url_path="/portal-static",
     )
-    app.config.update(SECRET_KEY=secrets.token_hex(32), SESSION_COOKIE_SAMESITE="Lax")
+    app.config.update(
+        SECRET_KEY=secrets.token_hex(32), SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="portal_session"
+    )
     jwk = public_jwk(private_key_pem)
     known = dict(customers)
 

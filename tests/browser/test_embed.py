@@ -1,0 +1,195 @@
+"""The embedded widget in a real browser on the demo portal (a different origin)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from tests.conftest import save_artifact
+
+pytestmark = pytest.mark.browser
+
+EVENTS_SCRIPT = """
+window.__selfcareEvents = [];
+for (const name of ['selfcare:ready', 'selfcare:signed-out', 'selfcare:session-expired', 'selfcare:action']) {
+  document.addEventListener(name, (e) => window.__selfcareEvents.push([name, e.target.id, e.detail || {}]), true);
+}
+"""
+
+
+def record_requests(page):
+    seen = []
+    page.on("request", lambda r: seen.append((r.method, r.url)))
+    return seen
+
+
+def settle(page, widget="#selfcare-0"):
+    """Wait until the widget has no request in flight (the loader clears aria-busy after swaps)."""
+    page.locator(f"{widget} #sc-main:not([aria-busy])").wait_for()
+    page.wait_for_timeout(200)
+
+
+def widget_requests(seen, widget_url, since=0):
+    return [
+        (m, u)
+        for m, u in seen[since:]
+        if u.startswith(widget_url) and "/static/" not in u and "/themes/" not in u
+    ]
+
+
+def test_portal_sign_in_shows_the_customers_overview_in_the_shadow_root(portal, demo_stack):
+    page = portal("cust-0001")
+    widget = page.locator("#selfcare-0")
+    widget.locator("[data-sc-section], .sc-section").first.wait_for()
+    assert page.evaluate("document.querySelector('#selfcare-0').shadowRoot !== null")
+    # the widget's DOM is not in the host document's light DOM
+    assert page.evaluate("document.querySelector('.sc-shell')") is None
+    text = widget.locator(".sc-shell").inner_text()
+    assert "Jan Šťastný" in text and "+420 601 234 567" in text and "Přehled" in text
+    assert "Kč" in text
+    save_artifact(page, "overview")
+
+
+def test_host_htmx_2_and_the_widget_htmx_4_coexist(browser, demo_stack):
+    context = browser.new_context()
+    page = context.new_page()
+    seen = record_requests(page)
+    page.goto(demo_stack.urls.portal + "/")
+    page.select_option("#customer", "cust-0005")
+    page.click("button[type=submit]")
+    page.locator(".sc-shell").wait_for()
+    page.locator("#portal-news-loaded").wait_for()
+    # the host keeps its own htmx, and it is 2.x
+    assert page.evaluate("window.htmx && window.htmx.version").startswith("2.")
+    # the host's own hx-get still works after the widget loaded
+    start = len(seen)
+    page.click("#portal-news-refresh")
+    page.wait_for_timeout(300)
+    news = [u for m, u in seen[start:] if u.endswith("/news")]
+    assert news == [demo_stack.urls.portal + "/news"]
+    # the widget still works: one click, one request
+    start = len(seen)
+    page.locator("[data-sc-nav=contact]").click()
+    page.locator("#sc-main [data-sc-section=contact], #sc-main .sc-section").first.wait_for()
+    page.wait_for_timeout(300)
+    assert len(widget_requests(seen, demo_stack.urls.widget, start)) == 1
+    # nothing was requested twice on the whole account page (neither htmx processed the other's)
+    since = next(i for i, (_, u) in enumerate(seen) if u.endswith("/account"))
+    counts = Counter(u for m, u in seen[since:] if not u.endswith("/news"))
+    assert all(n == 1 for n in counts.values()), counts
+    context.close()
+
+
+def test_each_interaction_is_one_round_trip_without_preflight(portal, demo_stack):
+    page = portal("cust-0001")
+    seen = record_requests(page)
+    for section in ("sims", "billing", "overview", "contact", "overview"):
+        start = len(seen)
+        page.locator(f"[data-sc-nav={section}]").click()
+        page.locator(f"[data-sc-nav={section}][aria-current=page]").wait_for()
+        settle(page)
+        requests = widget_requests(seen, demo_stack.urls.widget, start)
+        assert [m for m, _ in requests] == ["POST"], (section, requests)
+    assert not [u for m, u in seen if m == "OPTIONS"]
+
+
+def test_session_token_never_appears_in_a_url_or_cookie(portal, demo_stack):
+    page = portal("cust-0001")
+    seen = record_requests(page)
+    page.locator("[data-sc-nav=sims]").click()
+    settle(page)
+    assert all("_st=" not in u for _, u in seen)
+    # the only cookie is the portal's own session; the widget sets none
+    assert [c["name"] for c in page.context.cookies()] == ["portal_session"]
+    # nor anything in web storage (the host's own htmx 2 keeps its history cache there)
+    stored = page.evaluate("[...Object.keys(localStorage), ...Object.keys(sessionStorage)]")
+    assert [k for k in stored if not k.startswith("htmx-")] == []
+
+
+def test_two_widgets_on_one_page(portal):
+    page = portal("cust-0001", query="widgets=2")
+    page.locator("#selfcare-1 .sc-shell").wait_for()
+    assert "Jan Šťastný" in page.locator("#selfcare-0 .sc-shell").inner_text()
+    assert "Jan Šťastný" in page.locator("#selfcare-1 .sc-shell").inner_text()
+    # each has its own navigation
+    page.locator("#selfcare-1 [data-sc-nav=contact]").click()
+    page.locator("#selfcare-1 [data-sc-nav=contact][aria-current=page]").wait_for()
+    assert page.locator("#selfcare-0 [data-sc-nav=overview][aria-current=page]").count() == 1
+    save_artifact(page, "two-widgets")
+
+
+def test_expired_session_signs_on_again_silently(browser, demo_stack):
+    context = browser.new_context()
+    context.add_init_script(EVENTS_SCRIPT)
+    page = context.new_page()
+    seen = record_requests(page)
+    page.goto(demo_stack.urls.portal + "/")
+    page.select_option("#customer", "cust-0004")
+    page.click("button[type=submit]")
+    page.locator(".sc-shell").wait_for()
+    # the server forgets every session (idle timeout, restart of the store, ...)
+    store = demo_stack.widget_app.extensions["selfcare"].store
+    for key in store.scan_iter("sc:session:*"):
+        store.delete(key)
+    start = len(seen)
+    page.locator("[data-sc-nav=contact]").click()
+    page.locator("[data-sc-nav=contact][aria-current=page]").wait_for()
+    page.locator("#sc-main .sc-section").first.wait_for()
+    settle(page)
+    paths = [u for _, u in seen[start:]]
+    assert sum(p.endswith("/sso/exchange") for p in paths) == 1
+    assert sum(p.endswith("/selfcare-token") for p in paths) == 1
+    assert "Lucie Černá" in page.locator("#selfcare-0 .sc-shell").inner_text()
+    assert page.locator("#selfcare-0 .sc-signin").count() == 0
+    context.close()
+
+
+def test_failed_sign_on_shows_the_widget_sign_in_form(browser, demo_stack):
+    context = browser.new_context()
+    context.add_init_script(EVENTS_SCRIPT)
+    page = context.new_page()
+    page.goto(demo_stack.urls.portal + "/")
+    page.select_option("#customer", "cust-0001")
+    # the portal's token endpoint fails (e.g. its own session is gone)
+    page.route("**/selfcare-token", lambda route: route.fulfill(status=401, body="{}"))
+    page.click("button[type=submit]")
+    page.locator(".sc-signin").wait_for()
+    assert page.locator("#sc-login").count() == 1 and page.locator("#sc-msisdn").count() == 1
+    save_artifact(page, "signin-fallback")
+    context.close()
+
+
+def test_widget_that_cannot_load_says_so(browser, demo_stack):
+    context = browser.new_context()
+    page = context.new_page()
+    page.route("**/static/htmx-*", lambda route: route.abort())
+    page.goto(demo_stack.urls.portal + "/")
+    page.select_option("#customer", "cust-0001")
+    page.click("button[type=submit]")
+    alert = page.locator("#selfcare-0 [role=alert]")
+    alert.wait_for()
+    assert "nepodařilo" in alert.inner_text()
+    context.close()
+
+
+def test_ready_and_signed_out_events_reach_the_host(browser, demo_stack):
+    context = browser.new_context()
+    context.add_init_script(EVENTS_SCRIPT)
+    page = context.new_page()
+    page.goto(demo_stack.urls.portal + "/")
+    page.select_option("#customer", "cust-0005")
+    page.click("button[type=submit]")
+    page.locator(".sc-shell").wait_for()
+    page.wait_for_function("window.__selfcareEvents.some(e => e[0] === 'selfcare:ready')")
+    page.locator(".sc-header .sc-button").click()
+    page.locator(".sc-signin").wait_for()
+    events = page.evaluate("window.__selfcareEvents")
+    assert events[0][:2] == ["selfcare:ready", "selfcare-0"]
+    assert any(e[0] == "selfcare:signed-out" for e in events)
+    context.close()
+
+
+def test_deep_link_opens_a_section(portal):
+    page = portal("cust-0001", section="contact")
+    page.locator("[data-sc-nav=contact][aria-current=page]").wait_for()
