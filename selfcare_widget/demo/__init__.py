@@ -17,7 +17,7 @@ from ..partners import Partner, SsoVerification
 log = logging.getLogger(__name__)
 
 DEMO_PARTNER = "demo-mobil"
-ZELENA_SECRET_ENV = "SELFCARE_DEMO_ZELENA_SECRET"
+ZELENA_SECRET_ENV = "SELFCARE_DEMO_ZELENA_SECRET"  # noqa: S105 - the name of a variable, not a secret
 
 
 @dataclass(frozen=True)

@@ -72,13 +72,17 @@ def test_widget_sessions_live_in_real_redis(sandbox_url, test_partners, redis_ur
 
 def test_session_token_in_authorization_header_also_works(client, sign_in):
     token = sign_in("cust-0001")
-    response = client.post("/w/overview", headers={"Authorization": f"Bearer {token}", "Origin": PORTAL_ORIGIN})
+    response = client.post(
+        "/w/overview", headers={"Authorization": f"Bearer {token}", "Origin": PORTAL_ORIGIN}
+    )
     assert response.status_code == 200
 
 
 def test_session_token_in_the_url_is_ignored(client, sign_in):
     token = sign_in("cust-0001")
-    response = client.post(f"/w/overview?_st={token}", data={"_partner": "demo-mobil"}, headers={"Origin": PORTAL_ORIGIN})
+    response = client.post(
+        f"/w/overview?_st={token}", data={"_partner": "demo-mobil"}, headers={"Origin": PORTAL_ORIGIN}
+    )
     assert response.status_code == 401
 
 

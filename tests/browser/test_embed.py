@@ -13,7 +13,9 @@ pytestmark = pytest.mark.browser
 EVENTS_SCRIPT = """
 window.__selfcareEvents = [];
 for (const name of ['selfcare:ready', 'selfcare:signed-out', 'selfcare:session-expired', 'selfcare:action']) {
-  document.addEventListener(name, (e) => window.__selfcareEvents.push([name, e.target.id, e.detail || {}]), true);
+  document.addEventListener(name, (e) => {
+    window.__selfcareEvents.push([name, e.target.id, e.detail || {}]);
+  }, true);
 }
 """
 
