@@ -18,15 +18,18 @@ import io
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_currency
 from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from .. import edr
+from .. import edr, i18n
 from ..i18n import TIME_ZONE
 from ..platform import PlatformError
 from ..platform.models import Sim, UsageKind, UsagePage, UsageRecord, UsageSummary
@@ -74,6 +77,29 @@ def network_label(code: str) -> str:
     """Translated label of a destination network code (unknown codes are shown as they are)."""
     label = NETWORK_LABELS.get(code)
     return str(label) if label is not None else code
+
+
+@lru_cache(maxsize=4096)
+def _cached_money(amount: Decimal, locale: str) -> str:
+    return format_currency(amount, "CZK", locale=locale)
+
+
+@lru_cache(maxsize=1024)
+def _cached_day(value: date, locale: str) -> str:
+    return i18n.day(value)  # ``locale`` (the current one) is part of the cache key only
+
+
+@bp.app_template_filter("usage_money")
+def usage_money(amount: Decimal) -> str:
+    """``|money`` memoised per (amount, locale): a page repeats few distinct charges, and
+    Babel's currency formatting is the largest share of rendering 50 rows."""
+    return _cached_money(amount, str(get_locale()))
+
+
+@bp.app_template_filter("usage_day")
+def usage_day(value: datetime) -> str:
+    """``|day`` memoised per (day, locale) for the same reason (a page spans a few days)."""
+    return _cached_day(value.date(), str(get_locale()))
 
 
 @bp.app_template_filter("usage_amount")

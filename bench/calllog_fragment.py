@@ -1,0 +1,93 @@
+"""First call-log page of the heavy subscriber through the widget: the fragment's server time.
+
+A widget app (Flask test client, no browser) on a sandbox served over real loopback HTTP, the
+heavy subscriber (≥ 20 000 usage records) signed in. Each run is one ``POST`` exactly as the
+loader sends it and includes everything the view does: session lookup, list of SIMs (ownership),
+one page of 50 records, the period's summary, the EDR, and rendering. Two rows:
+
+- ``/w/usage`` with no filters — the section as it opens (current billing month so far);
+- ``/w/usage/results`` over the whole 3-month window — the largest period the seed has.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bench import Result, summarize, time_calls
+from bench.calllog_client import CREDENTIAL, sandbox
+
+RUNS = 200
+WARMUP = 10
+TARGET_P99_MS = 80.0
+ORIGIN = "https://portal.bench.test"
+PARTNER = "demo-mobil"
+
+
+def _widget_app(platform_url: str):
+    """A widget app for one partner on the given platform, with an in-process store."""
+    from selfcare_widget import create_app
+    from selfcare_widget.config import Settings
+    from selfcare_widget.partners import Partner, SsoVerification
+
+    partners = {
+        PARTNER: Partner(
+            id=PARTNER,
+            name="Demo Mobil",
+            origins=(ORIGIN,),
+            sso=SsoVerification(algorithm="HS256", shared_secret="bench-secret-" + "x" * 32),
+            login_methods=("sso",),
+        )
+    }
+    settings = Settings(
+        platform_url=platform_url,
+        platform_credential=CREDENTIAL,
+        partners_file=None,
+        redis_url=f"memory://bench-{uuid.uuid4().hex}",
+    )
+    return create_app(settings=settings, partners=partners)
+
+
+def run() -> list[Result]:
+    """Time the call-log fragment for the heavy subscriber (default period and 3 months)."""
+    from selfcare_widget.sandbox.seed import HEAVY_CUSTOMER_ID, USAGE_DAYS
+
+    with sandbox() as url:
+        app = _widget_app(url)
+        token = app.extensions["selfcare"].sessions.create(PARTNER, HEAVY_CUSTOMER_ID, "cs", "sso")
+        client = app.test_client()
+        today = datetime.now(ZoneInfo("Europe/Prague")).date()
+        three_months = {
+            "from": (today - timedelta(days=USAGE_DAYS)).isoformat(),
+            "to": today.isoformat(),
+            "type": "all",
+        }
+
+        def fragment(path: str, **form: str) -> None:
+            response = client.post(
+                path, data={"_st": token, "_partner": PARTNER, **form}, headers={"Origin": ORIGIN}
+            )
+            if response.status_code != 200 or b"data-usage-id" not in response.data:
+                raise RuntimeError(f"{path} answered {response.status_code}")
+
+        for _ in range(WARMUP):  # connection pool, SQLite page cache, template compilation
+            fragment("/w/usage")
+            fragment("/w/usage/results", **three_months)
+        opening = time_calls(lambda: fragment("/w/usage") for _ in range(RUNS))
+        whole = time_calls(lambda: fragment("/w/usage/results", **three_months) for _ in range(RUNS))
+    return [
+        summarize(
+            "call-log fragment, first page, current month (heavy subscriber)",
+            opening,
+            TARGET_P99_MS,
+            f"POST /w/usage via the widget (test client) on the sandbox over loopback HTTP: SIMs, "
+            f"page of 50, summary, EDR, render; {WARMUP} warm-up calls; {today.day} days of the month",
+        ),
+        summarize(
+            "call-log fragment, first page, 3 months (heavy subscriber)",
+            whole,
+            TARGET_P99_MS,
+            f"POST /w/usage/results over the seed's whole {USAGE_DAYS}-day window",
+        ),
+    ]
