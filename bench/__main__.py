@@ -19,6 +19,7 @@ from bench import Result
 #: Benchmark modules (inside ``bench``), each with ``run() -> list[Result]``. Add new ones here.
 BENCHMARKS: list[str] = [
     "calllog_client",
+    "calllog_fragment",
 ]
 
 RESULTS_PATH = Path(__file__).with_name("RESULTS.md")
