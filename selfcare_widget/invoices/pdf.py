@@ -46,7 +46,7 @@ MARGIN = 15.0
 BOTTOM = 18.0
 ROW_H = 6.0
 #: Lines table columns: (width mm, alignment).
-COLUMNS = ((82.0, "L"), (28.0, "R"), (16.0, "R"), (24.0, "R"), (30.0, "R"))
+COLUMNS = ((76.0, "L"), (28.0, "R"), (22.0, "R"), (24.0, "R"), (30.0, "R"))
 QR_SIZE = 38.0
 
 
