@@ -127,6 +127,7 @@
       ]) {
         this.root.addEventListener(name, handler.bind(this));
       }
+      this.root.addEventListener("click", (event) => this.onDownloadClick(event));
       const [htmx, signedOn] = await Promise.all([loadHtmx(), this.exchange()]);
       this.htmx = htmx;
       if (signedOn) this.load("/w/shell", { section: this.section });
@@ -244,6 +245,48 @@
       box.setAttribute("role", "alert");
       box.textContent = message;
       target.replaceChildren(box);
+    }
+
+    /** File downloads (e.g. invoice PDFs): [data-sc-download="<path>"] + data-sc-values='{...}'.
+     *  An authenticated POST like every fragment request (the token rides in the body, never in a
+     *  URL), then the blob is saved through a temporary object URL and <a download>. */
+    onDownloadClick(event) {
+      const button = event.target.closest && event.target.closest("[data-sc-download]");
+      if (!button || button.classList.contains("htmx-request")) return;
+      event.preventDefault();
+      this.download(button);
+    }
+
+    async download(button) {
+      const url = new URL(button.dataset.scDownload, ORIGIN + "/");
+      if (url.origin !== ORIGIN) return;
+      const body = new URLSearchParams(JSON.parse(button.dataset.scValues || "{}"));
+      if (this.token) body.set("_st", this.token);
+      body.set("_partner", this.partner);
+      button.classList.add("htmx-request");
+      button.setAttribute("aria-busy", "true");
+      try {
+        const response = await this.fetch(url.href, { method: "POST", body, credentials: "omit" });
+        if (!response.ok || response.status === 204) throw new Error(String(response.status));
+        const match = /filename="?([^";]+)"?/.exec(response.headers.get("Content-Disposition") || "");
+        const link = document.createElement("a");
+        link.href = URL.createObjectURL(await response.blob());
+        link.download = match ? match[1] : "download";
+        link.hidden = true;
+        this.root.appendChild(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+      } catch (error) {
+        const note = document.createElement("span");
+        note.className = "sc-field-error";
+        note.setAttribute("role", "alert");
+        note.textContent = this.text.offline;
+        button.after(note);
+      } finally {
+        button.classList.remove("htmx-request");
+        button.removeAttribute("aria-busy");
+      }
     }
 
     /** fetch for htmx: reads session headers; on 401 re-runs SSO once and retries. */
