@@ -39,7 +39,7 @@ class Settings:
 
     @property
     def uses_memory_store(self) -> bool:
-        return self.redis_url.startswith("memory://")
+        return self.redis_url.startswith("memory:")
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
@@ -76,7 +76,7 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...], default: s
         raise ConfigError(
             f"{name} must start with one of {', '.join(s + '://' for s in schemes)}, got {raw!r}"
         )
-    return raw.rstrip("/")
+    return raw.rstrip("/") if raw.startswith("http") else raw
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
