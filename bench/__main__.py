@@ -19,6 +19,7 @@ from bench import Result
 #: Benchmark modules (inside ``bench``), each with ``run() -> list[Result]``. Add new ones here.
 BENCHMARKS: list[str] = [
     "calllog_client",
+    "pdf_bench",
     "calllog_fragment",
 ]
 

@@ -312,8 +312,9 @@ class _Renderer:
     def _row(self, cells: list[str], bold: bool = False, fill: bool = False) -> None:
         pdf = self.pdf
         pdf.set_font(FONT, "B" if bold else "", 9)
-        for (width, align), text in zip(COLUMNS, cells, strict=True):
-            pdf.cell(width, ROW_H, self._fit(text, width - 2), align=align, fill=fill)
+        for i, ((width, align), text) in enumerate(zip(COLUMNS, cells, strict=True)):
+            # Only the item name can be long; amounts always fit their column.
+            pdf.cell(width, ROW_H, self._fit(text, width - 2) if i == 0 else text, align=align, fill=fill)
         pdf.ln(ROW_H)
 
     def _fit(self, text: str, width: float) -> str:
