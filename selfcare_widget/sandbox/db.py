@@ -133,6 +133,10 @@ CREATE TABLE IF NOT EXISTS usage (
 CREATE INDEX IF NOT EXISTS usage_customer_date ON usage (customer_id, usage_date, usage_type);
 CREATE INDEX IF NOT EXISTS usage_product_date ON usage (product_id, usage_date, usage_type);
 CREATE INDEX IF NOT EXISTS usage_customer_product_date ON usage (customer_id, product_id, usage_date, id);
+-- the usage summary of one SIM's period reads only index entries (no table rows): 3 months of the
+-- heavy subscriber 31 ms -> 5 ms, which is most of a call-log fragment's time
+CREATE INDEX IF NOT EXISTS usage_summary_cover ON usage (customer_id, product_id, usage_date, usage_type,
+    destination_number, duration, count, volume, charged);
 
 CREATE TABLE IF NOT EXISTS communication_message (
     id TEXT PRIMARY KEY,
