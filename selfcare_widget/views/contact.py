@@ -36,7 +36,8 @@ def _country_names() -> dict[str, str]:
     return {code: territories.get(code, code) for code in COUNTRIES}
 
 
-def _render_view(customer: Customer, status_message: str = "") -> str:
+def _render_view(customer: Customer, status_message: str = "", refocus: bool = False) -> str:
+    """The details; ``refocus`` (or a status message) puts focus on the heading after the swap."""
     contact = customer.contact
     return render_template(
         "widget/contact/view.html",
@@ -44,6 +45,7 @@ def _render_view(customer: Customer, status_message: str = "") -> str:
         phone=display_phone(contact.phone) if contact.phone else "",
         country=_country_names().get(contact.country, contact.country),
         status_message=status_message,
+        refocus=refocus or bool(status_message),
     )
 
 
@@ -72,7 +74,8 @@ def index():
         customer = platform().get_customer(current_user.customer_id)
     except PlatformError as exc:
         return platform_error_fragment(exc)
-    return _render_view(customer)
+    # "refocus" comes from buttons inside the section (Cancel), which the swap removes.
+    return _render_view(customer, refocus=request.form.get("refocus") == "1")
 
 
 @bp.post("/w/contact/edit")
