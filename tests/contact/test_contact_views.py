@@ -287,3 +287,36 @@ def test_xss_payloads_from_the_platform_render_inert(app):
         )
     assert_inert(view)
     assert_inert(form)
+
+
+# --------------------------------------------------------------------------- focus
+
+
+def test_focus_is_taken_only_after_an_action_inside_the_section(post, owned):
+    token, before = owned
+    first_load = post("/w/contact", token).get_data(as_text=True)
+    assert "autofocus" not in first_load  # never steal focus from the host page on load
+    assert "autofocus" in post("/w/contact", token, refocus="1").get_data(as_text=True)  # Cancel
+    form = post("/w/contact/edit", token).get_data(as_text=True)
+    assert re.search(r'<h2 id="sc-contact-title"[^>]*autofocus', form)
+    invalid = post("/w/contact/save", token, **form_of(before, city="")).get_data(as_text=True)
+    assert invalid.count("autofocus") == 1 and "autofocus" in input_tag(invalid, "city")
+
+
+# --------------------------------------------------------------------------- outage
+
+
+def test_platform_outage_gives_a_friendly_error_in_the_section(test_partners):
+    from tests.conftest import PORTAL_ORIGIN, make_widget_app
+    from tests.support import free_port
+
+    app = make_widget_app(f"http://127.0.0.1:{free_port()}", test_partners)  # nothing listens there
+    token = app.extensions["selfcare"].sessions.create("demo-mobil", OWNED_CUSTOMER, "cs", "sso")
+    client = app.test_client()
+    form = {"_st": token, "_partner": "demo-mobil", "email": "a@example.cz", "phone": "601234567"}
+    form |= {"street": "Ulice 1", "city": "Praha", "postal_code": "11000", "country": "CZ"}
+    for path in ROUTES:
+        response = client.post(path, data=form, headers={"Origin": PORTAL_ORIGIN})
+        assert response.status_code == 503
+        body = response.get_data(as_text=True)
+        assert 'role="alert"' in body and "Traceback" not in body
