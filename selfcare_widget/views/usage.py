@@ -34,7 +34,7 @@ from ..i18n import TIME_ZONE
 from ..platform import PlatformError
 from ..platform.models import Sim, UsageKind, UsagePage, UsageRecord, UsageSummary
 from ..usage_filters import MESSAGES, PAGE_SIZE, CallLogQuery, ParseResult, parse
-from .common import own_sim, platform, platform_error_fragment
+from .common import own_sim, platform, platform_error_fragment, trigger_action
 
 bp = Blueprint("usage", __name__)
 
@@ -338,7 +338,7 @@ def export():
     )
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
-    return response
+    return trigger_action(response, "usage.export")
 
 
 def _no_sim() -> PlatformError:

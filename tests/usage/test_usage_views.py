@@ -186,6 +186,7 @@ def test_csv_export_streams_the_filtered_period(app, post, sign_in, sim_of, dire
     )
     assert response.status_code == 200
     assert response.is_streamed
+    assert response.headers["X-Selfcare-Action"] == "usage.export"
     assert response.headers["Content-Type"].startswith("text/csv")
     assert response.headers["Content-Disposition"] == (
         f'attachment; filename="vypis-{sim.msisdn}-{frm.isoformat()}-{to.isoformat()}.csv"'
