@@ -37,6 +37,7 @@ def create_app(
     """Application factory. Without arguments everything comes from ``SELFCARE_*`` settings."""
     from . import assets, i18n, limits, store, web
     from .auth.views import bp as auth_bp
+    from .platform.cached import CachedPlatform
     from .platform.tmf import TmfPlatform, TmfSettings
     from .views import register_views
 
@@ -74,6 +75,8 @@ def create_app(
             ),
             request_id=lambda: (g.get("request_id") if has_request_context() else None) or uuid.uuid4().hex,
         )
+    if not isinstance(platform, CachedPlatform) and settings.platform_cache:
+        platform = CachedPlatform(platform, shared)
     app.extensions["selfcare"] = Services(
         settings=settings,
         partners=partners,

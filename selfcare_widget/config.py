@@ -36,6 +36,7 @@ class Settings:
     jwt_leeway_seconds: int = 30
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
     themes_dir: Path = PROJECT_ROOT / "themes"
+    platform_cache: bool = True
 
     @property
     def uses_memory_store(self) -> bool:
@@ -113,4 +114,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         jwt_leeway_seconds=_int(env, "SELFCARE_JWT_LEEWAY", 30, minimum=0),
         secret_key=secret,
         themes_dir=themes,
+        platform_cache=(env.get("SELFCARE_PLATFORM_CACHE", "on").lower() not in ("off", "0", "false", "no")),
     )

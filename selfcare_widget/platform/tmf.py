@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NoReturn
+from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -98,6 +99,11 @@ class _GetOnlyRetry(Retry):
         if method is not None and method.upper() not in (self.allowed_methods or ()):
             raise MaxRetryError(_pool, url, error or Exception("write not retried")) from error
         return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def _segment(resource_id: str) -> str:
+    """An id as one URL path segment: ``../x`` or ``a?b`` can never address another resource."""
+    return quote(resource_id, safe="")
 
 
 def _new_request_id() -> str:
@@ -250,7 +256,7 @@ class TmfPlatform:
 
     def get_customer(self, customer_id: str) -> Customer:
         """The customer with their contact details."""
-        data = self._get(f"{CUSTOMER}/customer/{customer_id}")
+        data = self._get(f"{CUSTOMER}/customer/{_segment(customer_id)}")
         with _mapping("customer"):
             return tmf.customer(data)
 
@@ -262,7 +268,7 @@ class TmfPlatform:
             body = tmf.contact_patch(contact, fields)
         except ValueError as exc:
             raise Rejected("badRequest", str(exc)) from None
-        data, _ = self._call("PATCH", f"{CUSTOMER}/customer/{customer_id}", body=body)
+        data, _ = self._call("PATCH", f"{CUSTOMER}/customer/{_segment(customer_id)}", body=body)
         log.info("contact of customer %s changed: %s", customer_id, ",".join(sorted(fields)))
         with _mapping("customer"):
             return tmf.customer(data)
@@ -300,14 +306,14 @@ class TmfPlatform:
             body = tmf.settings_patch(changes)
         except ValueError as exc:
             raise Rejected("badRequest", str(exc)) from None
-        data, _ = self._call("PATCH", f"{SERVICE_INVENTORY}/service/{service_id}", body=body)
+        data, _ = self._call("PATCH", f"{SERVICE_INVENTORY}/service/{_segment(service_id)}", body=body)
         log.info("settings of service %s changed: %s", service_id, ",".join(sorted(changes)))
         with _mapping("service"):
             return tmf.sim_settings(data)
 
     def get_sim_card(self, resource_id: str) -> SimCard:
         """The physical SIM card."""
-        data = self._get(f"{RESOURCE_INVENTORY}/resource/{resource_id}")
+        data = self._get(f"{RESOURCE_INVENTORY}/resource/{_segment(resource_id)}")
         with _mapping("resource"):
             return tmf.sim_card(data)
 
@@ -379,7 +385,7 @@ class TmfPlatform:
 
     def get_invoice(self, invoice_id: str) -> Invoice:
         """One bill."""
-        data = self._get(f"{CUSTOMER_BILL}/customerBill/{invoice_id}")
+        data = self._get(f"{CUSTOMER_BILL}/customerBill/{_segment(invoice_id)}")
         with _mapping("customerBill"):
             return tmf.invoice(data)
 

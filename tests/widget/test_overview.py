@@ -26,7 +26,7 @@ def test_overview_makes_one_platform_call_per_resource_kind(app, post, sign_in):
     """Three SIMs, still: customer, products, buckets — no N+1."""
     calls = []
     platform = app.extensions["selfcare"].platform
-    session = platform._session  # the real requests.Session; count what actually goes over HTTP
+    session = platform.inner._session  # the real requests.Session under the cache: count HTTP calls
     original = session.request
 
     def counting(method, url, *args, **kwargs):
