@@ -14,6 +14,9 @@ CUSTOMER = "cust-0005"  # demo-mobil; cust-0001 is left to the overview tests
 
 
 def open_contact(page):
+    # Let the first section (overview) arrive first: a late overview response would otherwise
+    # replace the contact section this click brings in.
+    page.locator("#sc-main .sc-section").first.wait_for()
     page.locator("[data-sc-nav=contact]").click()
     page.locator("#sc-main [data-sc-contact=email]").wait_for()
 
