@@ -198,6 +198,9 @@
       if (this.token) ctx.request.body.set("_st", this.token);
       ctx.request.body.set("_partner", this.partner);
       ctx.fetch = (input, init) => this.fetch(input, init);
+      // Remember now whether the customer is working inside the widget: by the time the swap is
+      // done, the focused control may have been disabled or replaced.
+      this.focusInside = this.root.activeElement !== null;
       const nav = ctx.sourceElement.closest("[data-sc-nav]");
       if (nav) this.markSection(nav.dataset.scNav);
       if (ctx.target) ctx.target.setAttribute("aria-busy", "true");
@@ -223,7 +226,7 @@
       // Move focus only when the customer is working inside the widget; never steal it from
       // the host page on first load.
       const focusable = target && target.querySelector("[data-sc-focus]");
-      if (focusable && this.root.activeElement) focusable.focus();
+      if (focusable && this.focusInside) focusable.focus();
     }
 
     onError(event) {
