@@ -21,6 +21,7 @@ BENCHMARKS: list[str] = [
     "calllog_client",
     "pdf_bench",
     "calllog_fragment",
+    "fragment_load",
 ]
 
 RESULTS_PATH = Path(__file__).with_name("RESULTS.md")
