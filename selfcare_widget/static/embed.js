@@ -98,6 +98,7 @@
       this.token = null;
       this.reSignOn = null;
       this.ready = false;
+      this.inFlight = new Map();
     }
 
     emit(name, detail = {}) {
@@ -198,6 +199,14 @@
       if (this.token) ctx.request.body.set("_st", this.token);
       ctx.request.body.set("_partner", this.partner);
       ctx.fetch = (input, init) => this.fetch(input, init);
+      // A newer request for the same region wins: without this, a slow first section could
+      // arrive after (and overwrite) the section the customer already clicked to.
+      const region = ctx.target && ["sc-main", "sc-app"].includes(ctx.target.id) ? ctx.target.id : null;
+      if (region) {
+        const previous = this.inFlight.get(region);
+        if (previous && previous !== ctx) previous.request.abort();
+        this.inFlight.set(region, ctx);
+      }
       // Remember now whether the customer is working inside the widget: by the time the swap is
       // done, the focused control may have been disabled or replaced.
       this.focusInside = this.root.activeElement !== null;

@@ -195,3 +195,25 @@ def test_ready_and_signed_out_events_reach_the_host(browser, demo_stack):
 def test_deep_link_opens_a_section(portal):
     page = portal("cust-0001", section="contact")
     page.locator("[data-sc-nav=contact][aria-current=page]").wait_for()
+
+
+def test_a_slow_first_section_does_not_overwrite_the_one_clicked(browser, demo_stack):
+    context = browser.new_context()
+    page = context.new_page()
+    released = []
+
+    def slow_overview(route):
+        page.wait_for_timeout(1500)  # the first section answers late
+        released.append(True)
+        route.continue_()
+
+    page.route("**/w/overview", slow_overview)
+    page.goto(demo_stack.urls.portal + "/")
+    page.select_option("#customer", "cust-0005")
+    page.click("button[type=submit]")
+    page.locator("[data-sc-nav=contact]").click()  # before the overview has arrived
+    page.locator("#sc-main [data-sc-section=contact]").wait_for()
+    page.wait_for_timeout(2000)
+    assert page.locator("#sc-main [data-sc-section=contact]").count() == 1
+    assert page.locator("#sc-main [data-sc-section=overview]").count() == 0
+    context.close()
