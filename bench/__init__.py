@@ -17,6 +17,8 @@ class Result:
     """One measured benchmark row of RESULTS.md.
 
     ``target_ms`` is the p99 bound the design sets; ``None`` means "reported, no bar".
+    Rows whose target is not a latency (e.g. "0 platform calls") describe it in ``target_text``
+    and give the outcome in ``ok``; both override the p99 bound.
     """
 
     name: str
@@ -25,13 +27,19 @@ class Result:
     p99_ms: float
     target_ms: float | None = None
     note: str = ""
+    target_text: str = ""
+    ok: bool | None = None
 
     @property
     def target(self) -> str:
+        if self.target_text:
+            return self.target_text
         return f"p99 < {self.target_ms:g} ms" if self.target_ms is not None else "—"
 
     @property
     def verdict(self) -> str:
+        if self.ok is not None:
+            return "PASS" if self.ok else "FAIL"
         if self.target_ms is None:
             return "info"
         return "PASS" if self.p99_ms < self.target_ms else "FAIL"
