@@ -22,9 +22,7 @@ log = logging.getLogger(__name__)
 
 SESSION_FIELD = "_st"  # form field carrying the session token (never a URL parameter)
 PARTNER_FIELD = "_partner"
-EXPOSED_HEADERS = (
-    "X-Selfcare-Action, X-Selfcare-Session, X-Selfcare-Signed-Out, Content-Disposition, HX-Retarget, HX-Reswap"
-)
+EXPOSED_HEADERS = "X-Selfcare-Action, X-Selfcare-Session, X-Selfcare-Signed-Out, Content-Disposition, HX-Retarget, HX-Reswap"
 PREFLIGHT_MAX_AGE = "7200"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
