@@ -7,6 +7,7 @@ path. Every route needs ``Authorization: Bearer <credential>``.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask, Response, g, request
@@ -16,14 +17,20 @@ from .errors import error_response, register_error_handlers
 __all__ = ["create_sandbox_app"]
 
 
-def create_sandbox_app(db_path: str | Path, credential: str, seed: int = 42) -> Flask:
+def create_sandbox_app(
+    db_path: str | Path,
+    credential: str,
+    seed: int = 42,
+    crm_secrets: Mapping[str, str] | None = None,
+) -> Flask:
     """Build the sandbox platform app on the SQLite database at ``db_path``.
 
     When the file does not exist, demo data is generated first from ``seed`` (see
     :func:`selfcare_widget.sandbox.seed.generate`). ``credential`` is the platform bearer
-    token every request must carry.
+    token every request must carry. ``crm_secrets`` (partner id -> EDR webhook secret) enables
+    the demo CRM receiver for those partners under ``/crm/<partner>/`` (see ``sandbox/crm.py``).
     """
-    from . import api_billing, api_catalog, api_inventory, api_messaging, api_party, api_usage, db
+    from . import api_billing, api_catalog, api_inventory, api_messaging, api_party, api_usage, crm, db
     from .seed import generate
 
     if not credential:
@@ -41,6 +48,8 @@ def create_sandbox_app(db_path: str | Path, credential: str, seed: int = 42) -> 
     @app.before_request
     def _authenticate() -> Response | None:
         g.request_id = request.headers.get("X-Request-ID", "")
+        if request.blueprint == crm.bp.name:
+            return None  # the CRM receiver: webhooks carry their own signature (sandbox/crm.py)
         given = request.headers.get("Authorization", "").encode()
         # constant-time comparison: the credential must not leak through response timing
         if not hmac.compare_digest(given, expected):
@@ -70,4 +79,5 @@ def create_sandbox_app(db_path: str | Path, credential: str, seed: int = 42) -> 
     ):
         for name in names:
             app.register_blueprint(getattr(module, name))
+    crm.init_crm(app, crm_secrets)
     return app
