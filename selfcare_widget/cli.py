@@ -1,4 +1,4 @@
-"""The ``selfcare-widget`` command: demo, serve, sandbox, sso-token."""
+"""The ``selfcare-widget`` command: demo, serve, sandbox, sso-token, edr-worker, edr-status, edr-replay."""
 
 from __future__ import annotations
 
@@ -82,6 +82,78 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _edr_settings_and_partners():
+    """Settings and partners from ``SELFCARE_*`` like ``serve``; the EDR tools need a shared Redis."""
+    from .config import load_settings
+    from .partners import load_partners
+
+    settings = load_settings()
+    if settings.uses_memory_store:
+        raise ConfigError(
+            "SELFCARE_REDIS_URL is memory:// — the EDR worker must read the same Redis the widget "
+            "records EDRs into (redis://...)"
+        )
+    if settings.partners_file is None:
+        raise ConfigError("SELFCARE_PARTNERS_FILE is required (the partners TOML file)")
+    return settings, load_partners(settings.partners_file)
+
+
+def _edr_worker(args: argparse.Namespace) -> int:
+    import signal
+    import socket
+    import threading
+
+    from . import store
+    from .edr.worker import EdrWorker
+
+    settings, partners = _edr_settings_and_partners()
+    consumer = args.consumer or f"{socket.gethostname()}-{os.getpid()}"
+    worker = EdrWorker(store.connect(settings.redis_url), partners, consumer)
+    if args.once:
+        stats = worker.run_once()
+        print(
+            f"delivered {stats.delivered}, failed {stats.failed}, dead-lettered {stats.dead}, "
+            f"deferred {stats.deferred}, reclaimed {stats.claimed}",
+            flush=True,
+        )
+        return 0
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    worker.run_forever(stop)
+    return 0
+
+
+def _edr_status(args: argparse.Namespace) -> int:
+    from . import store
+    from .edr.worker import dead_letters, delivery_status
+
+    settings, partners = _edr_settings_and_partners()
+    shared = store.connect(settings.redis_url)
+    for pid in [args.partner] if args.partner else sorted(partners):
+        counts = delivery_status(shared, pid)
+        print(f"{pid}: undelivered {counts['stream']}, pending {counts['pending']}, dead {counts['dead']}")
+        if args.dead:
+            for dead_id, fields in dead_letters(shared, pid, count=args.dead):
+                print(
+                    f"  {dead_id}  entry={fields.get('entry')} attempts={fields.get('attempts')} "
+                    f"error={fields.get('error')!r} failedAt={fields.get('failedAt')}"
+                )
+    return 0
+
+
+def _edr_replay(args: argparse.Namespace) -> int:
+    from . import store
+    from .edr.worker import replay_dead_letters
+
+    settings, partners = _edr_settings_and_partners()
+    if args.partner not in partners:
+        raise ConfigError(f"partner {args.partner!r} is not in SELFCARE_PARTNERS_FILE")
+    moved = replay_dead_letters(store.connect(settings.redis_url), args.partner, args.id or None)
+    print(f"{moved} dead letter(s) of {args.partner} moved back for delivery", flush=True)
+    return 0
+
+
 def _sso_token(args: argparse.Namespace) -> int:
     from .demo.keys import load_or_create_rsa_key, mint_sso_token, public_jwk
 
@@ -133,6 +205,23 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=2)
     serve.add_argument("--threads", type=int, default=8)
     serve.set_defaults(func=_serve)
+
+    worker = sub.add_parser("edr-worker", help="deliver EDRs to the partners' CRM webhooks (needs Redis)")
+    worker.add_argument("--consumer", help="consumer name in the group (default: host-pid)")
+    worker.add_argument("--once", action="store_true", help="one pass over all partners, then exit")
+    worker.set_defaults(func=_edr_worker)
+
+    status = sub.add_parser("edr-status", help="undelivered, pending and dead-lettered EDRs per partner")
+    status.add_argument("--partner")
+    status.add_argument(
+        "--dead", type=int, default=0, metavar="N", help="also list the oldest N dead letters"
+    )
+    status.set_defaults(func=_edr_status)
+
+    replay = sub.add_parser("edr-replay", help="move dead-lettered EDRs back to the stream for delivery")
+    replay.add_argument("--partner", required=True)
+    replay.add_argument("--id", action="append", help="dead-letter id to replay (repeatable; default: all)")
+    replay.set_defaults(func=_edr_replay)
 
     token = sub.add_parser("sso-token", help="print a valid SSO token (testing)")
     token.add_argument("--partner", required=True)
