@@ -22,6 +22,7 @@ BENCHMARKS: list[str] = [
     "pdf_bench",
     "calllog_fragment",
     "fragment_load",
+    "platform_calls",
 ]
 
 RESULTS_PATH = Path(__file__).with_name("RESULTS.md")
