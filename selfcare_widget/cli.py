@@ -31,6 +31,7 @@ def _demo(args: argparse.Namespace) -> int:
         f"  partner portal  {urls.portal}    <- open this, pick a customer, sign in\n"
         f"  widget          {urls.widget}\n"
         f"  platform        {urls.platform}  (TM Forum v4 sandbox)\n"
+        f"  CRM (EDRs)      {urls.crm}  (what the partner's CRM received)\n"
         "Press Ctrl+C to stop.\n",
         flush=True,
     )
@@ -182,6 +183,33 @@ def _sso_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_theme(args: argparse.Namespace) -> int:
+    from .config import PROJECT_ROOT
+    from .themes import base_defaults, check_theme, theme_folders
+
+    if args.folders:
+        folders = [Path(f) for f in args.folders]
+    else:
+        themes_dir = Path(os.environ.get("SELFCARE_THEMES_DIR") or PROJECT_ROOT / "themes")
+        if not themes_dir.is_dir():
+            raise ConfigError(f"SELFCARE_THEMES_DIR={str(themes_dir)!r} is not a folder")
+        folders = theme_folders(themes_dir)
+    defaults = base_defaults()
+    failed = 0
+    for folder in folders:
+        problems = check_theme(folder, defaults) if folder.is_dir() else None
+        if problems is None:
+            print(f"{folder}: not a theme folder")
+        elif problems:
+            print(f"{folder.name}: {len(problems)} problem(s)")
+            for problem in problems:
+                print(f"  {problem}")
+        else:
+            print(f"{folder.name}: ok")
+        failed += problems != []
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="selfcare-widget", description="MVNO self-care widget")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -232,6 +260,14 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--key", help="PEM private key (default: the demo portal's key)")
     token.add_argument("--hs256-secret-env", help="sign HS256 with the secret in this environment variable")
     token.set_defaults(func=_sso_token)
+
+    check = sub.add_parser(
+        "check-theme", help="check theme folders: safe CSS only, WCAG AA contrast (exit 1 on problems)"
+    )
+    check.add_argument(
+        "folders", nargs="*", metavar="THEME_DIR", help="default: every folder in the themes dir"
+    )
+    check.set_defaults(func=_check_theme)
     return parser
 
 

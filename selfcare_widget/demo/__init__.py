@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,11 +26,25 @@ class DemoUrls:
     portal: str
     widget: str
     platform: str
+    crm: str = ""  # the sandbox CRM's listing of Demo Mobil's EDRs
 
 
-def demo_partners(portal_origin: str) -> dict[str, Partner]:
-    """The two demo partners: Demo Mobil (RS256 via the portal's JWKS) and Zelená mobil (HS256)."""
+def demo_partners(
+    portal_origin: str, crm_url: str = "", crm_secrets: Mapping[str, str] | None = None
+) -> dict[str, Partner]:
+    """The two demo partners: Demo Mobil (RS256 via the portal's JWKS) and Zelená mobil (HS256).
+
+    With ``crm_url`` (the sandbox base URL) and ``crm_secrets`` their EDRs are delivered to the
+    sandbox's demo CRM receiver at ``<crm_url>/crm/<partner>/webhook``.
+    """
     zelena_secret = os.environ.get(ZELENA_SECRET_ENV) or secrets.token_urlsafe(32)
+    crm_secrets = crm_secrets or {}
+
+    def webhook(pid: str) -> dict[str, str]:
+        if not crm_url or pid not in crm_secrets:
+            return {}
+        return {"edr_webhook_url": f"{crm_url}/crm/{pid}/webhook", "edr_webhook_secret": crm_secrets[pid]}
+
     return {
         DEMO_PARTNER: Partner(
             id=DEMO_PARTNER,
@@ -40,6 +55,7 @@ def demo_partners(portal_origin: str) -> dict[str, Partner]:
             theme="default",
             default_locale="cs",
             payee_iban="CZ6508000000192000145399",
+            **webhook(DEMO_PARTNER),
         ),
         "zelena-mobil": Partner(
             id="zelena-mobil",
@@ -50,6 +66,7 @@ def demo_partners(portal_origin: str) -> dict[str, Partner]:
             theme="zelena",
             default_locale="cs",
             payee_iban="CZ6907101781240000004159",
+            **webhook("zelena-mobil"),
         ),
     }
 
@@ -66,6 +83,8 @@ class DemoStack:
         platform_port: int = 8002,
     ) -> None:
         from .. import create_app
+        from ..edr.signing import new_secret
+        from ..edr.worker import EdrWorker, WorkerConfig
         from ..sandbox import create_sandbox_app
         from ..sandbox.seed import DEMO_CUSTOMERS
         from .keys import load_or_create_rsa_key
@@ -82,9 +101,12 @@ class DemoStack:
             portal=f"http://{shown}:{portal_server.server_port}",
             widget=f"http://{shown}:{widget_server.server_port}",
             platform=f"http://{shown}:{platform_server.server_port}",
+            crm=f"http://{shown}:{platform_server.server_port}/crm/{DEMO_PARTNER}/edrs",
         )
+        # EDR webhook secrets, fresh per start: the receiver and the partners live in this process
+        crm_secrets = {pid: new_secret() for pid in (DEMO_PARTNER, "zelena-mobil")}
         platform_server.app = create_sandbox_app(
-            db_path=instance_dir / "sandbox.sqlite3", credential=credential
+            db_path=instance_dir / "sandbox.sqlite3", credential=credential, crm_secrets=crm_secrets
         )
         settings = Settings(
             platform_url=self.urls.platform,
@@ -93,7 +115,16 @@ class DemoStack:
             redis_url="memory://demo",
             public_url=self.urls.widget,
         )
-        self.widget_app = create_app(settings=settings, partners=demo_partners(self.urls.portal))
+        partners = demo_partners(self.urls.portal, crm_url=self.urls.platform, crm_secrets=crm_secrets)
+        self.widget_app = create_app(settings=settings, partners=partners)
+        # EDRs flow in the demo: one in-process delivery worker on the widget's store
+        self.edr_worker = EdrWorker(
+            self.widget_app.extensions["selfcare"].store,
+            partners,
+            "demo",
+            WorkerConfig(poll_interval=0.5, backoff_base=1.0, backoff_max=30.0, claim_idle_ms=10_000),
+        )
+        self._stop_edr = threading.Event()
         widget_server.app = self.widget_app
         customers = [(c.id, c.name) for c in DEMO_CUSTOMERS.values() if c.partner_id == DEMO_PARTNER]
         portal_server.app = create_portal_app(
@@ -110,9 +141,15 @@ class DemoStack:
             thread = threading.Thread(target=server.serve_forever, daemon=True)
             thread.start()
             self._threads.append(thread)
+        edr_thread = threading.Thread(
+            target=self.edr_worker.run_forever, args=(self._stop_edr,), name="edr-worker", daemon=True
+        )
+        edr_thread.start()
+        self._threads.append(edr_thread)
         return self.urls
 
     def stop(self) -> None:
+        self._stop_edr.set()
         for server in self._servers:
             server.shutdown()
         for thread in self._threads:
