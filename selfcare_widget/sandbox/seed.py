@@ -109,7 +109,7 @@ DEMO_CUSTOMERS: dict[str, DemoCustomer] = {
                 DemoSim("420604555666", "8942011000000000052", "tariff-pohoda", blocked=True),
                 DemoSim("420605777888", "8942011000000000060", "tariff-pohoda"),
             ),
-            "first SIM blocked (lost/stolen)",
+            "first SIM blocked (lost/stolen); the second SIM's mobile data is used up",
         ),
         DemoCustomer(
             "cust-0005",
@@ -448,6 +448,8 @@ class _Builder:
         )
         for k, (kind, amount) in enumerate(tariff.grants):
             left = int(amount * rng.uniform(0.05, 1.0))
+            if c.id == "cust-0004" and j == 2 and kind == "data":
+                left = 0  # a demo customer whose data allowance is used up (the overview's hint)
             self.bucket(
                 c.id,
                 f"bkt-{num}-{j}-t{k}",

@@ -41,3 +41,29 @@ def test_overview_makes_one_platform_call_per_resource_kind(app, post, sign_in):
         session.request = original
     kinds = [kind for _, kind in calls]
     assert sorted(kinds) == ["bucket", "customer", "product"], calls
+
+
+def test_used_up_data_gets_a_hint_with_a_way_to_packages(post, sign_in):
+    body = post("/w/overview", sign_in("cust-0004")).get_data(as_text=True)
+    assert 'class="sc-hint"' in body
+    assert 'hx-post="/w/packages"' in body.split('class="sc-hint"')[1].split("</p>")[0]
+    assert "Vyčerpali jste mobilní data" in body
+
+
+def test_no_hint_while_data_is_left(post, sign_in):
+    assert 'class="sc-hint"' not in post("/w/overview", sign_in("cust-0002")).get_data(as_text=True)
+
+
+def test_overview_platform_outage_is_a_friendly_error(sandbox_url, test_partners):
+    from tests.conftest import PORTAL_ORIGIN, make_widget_app
+    from tests.support import free_port
+
+    app = make_widget_app(f"http://127.0.0.1:{free_port()}", test_partners)  # nothing listens there
+    token = app.extensions["selfcare"].sessions.create("demo-mobil", "cust-0001", "cs", "sso")
+    response = app.test_client().post(
+        "/w/overview", data={"_st": token, "_partner": "demo-mobil"}, headers={"Origin": PORTAL_ORIGIN}
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert 'role="alert"' in body and "dočasně nedostupná" in body
+    assert "Traceback" not in body and "ConnectionError" not in body
