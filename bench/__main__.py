@@ -23,6 +23,7 @@ BENCHMARKS: list[str] = [
     "calllog_fragment",
     "fragment_load",
     "platform_calls",
+    "bytes_shipped",
 ]
 
 RESULTS_PATH = Path(__file__).with_name("RESULTS.md")
