@@ -35,7 +35,7 @@ def create_app(
     platform: Platform | None = None,
 ) -> Flask:
     """Application factory. Without arguments everything comes from ``SELFCARE_*`` settings."""
-    from . import assets, i18n, limits, store, web
+    from . import assets, i18n, limits, store, themes, web
     from .auth.views import bp as auth_bp
     from .platform.cached import CachedPlatform
     from .platform.tmf import TmfPlatform, TmfSettings
@@ -48,6 +48,7 @@ def create_app(
 
             raise ConfigError("SELFCARE_PARTNERS_FILE is required (the partners TOML file)")
         partners = load_partners(settings.partners_file)
+    themes.verify_partner_themes(settings.themes_dir, partners)  # missing/unsafe theme: ConfigError
 
     app = Flask(
         __name__,
