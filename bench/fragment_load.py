@@ -32,6 +32,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import requests
@@ -337,14 +338,9 @@ def run() -> list[Result]:
                     label = "warm cache" if warm else "cold (platform cache off)"
                     results[warm] = measure(base, tokens, label, warm)
     rows = results[False] + results[True]
-    first = rows[0]
-    rows[0] = Result(
-        first.name,
-        first.n,
-        first.p50_ms,
-        first.p99_ms,
-        first.target_ms,
-        f"{first.note}. Setup: {setup}; clients are threads of the bench process on the same CPUs. "
-        + "; ".join(ratio_note(results[False], results[True])),
+    rows[0] = replace(
+        rows[0],
+        note=f"{rows[0].note}. Setup: {setup}; clients are threads of the bench process on the same "
+        "CPUs. " + "; ".join(ratio_note(results[False], results[True])),
     )
     return rows
