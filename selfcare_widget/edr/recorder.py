@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+from blinker import Namespace
 from flask import current_app, g, request
 from flask_login import current_user
 
@@ -19,6 +20,10 @@ log = logging.getLogger(__name__)
 
 STREAM_PREFIX = "sc:edr:"
 STREAM_MAXLEN = 1_000_000  # approximate cap; the worker keeps up long before this
+
+#: Sent for every EDR (stored or not) with ``action``, ``outcome``, ``partner_id`` and ``details``
+#: keyword arguments; ``ops`` counts them for metrics. Receivers must not raise.
+edr_recorded = Namespace().signal("edr-recorded")
 
 
 def stream_key(partner_id: str) -> str:
@@ -57,6 +62,13 @@ def record(
         "clientIp": (request.remote_addr or "") if partner and partner.record_client_ip else "",
         "details": details,
     }
+    edr_recorded.send(
+        current_app._get_current_object(),
+        action=action,
+        outcome=outcome,
+        partner_id=partner_id,
+        details=details,
+    )
     try:
         store = current_app.extensions["selfcare"].store
         store.xadd(
