@@ -35,7 +35,7 @@ def create_app(
     platform: Platform | None = None,
 ) -> Flask:
     """Application factory. Without arguments everything comes from ``SELFCARE_*`` settings."""
-    from . import assets, i18n, limits, store, themes, web
+    from . import assets, i18n, limits, ops, store, themes, web
     from .auth.views import bp as auth_bp
     from .platform.cached import CachedPlatform
     from .platform.tmf import TmfPlatform, TmfSettings
@@ -92,4 +92,5 @@ def create_app(
     app.register_blueprint(auth_bp)
     register_views(app)
     limits.init_app(app, settings)
+    ops.init_app(app)  # /healthz, /readyz, /metrics and the metrics hooks
     return app
