@@ -247,7 +247,7 @@ class EdrWorker:
         delay = self._backoff(attempts, outcome.retry_after)
         self.store.hset(
             retry_key(partner.id),
-            mapping={f"{entry_id}:next": f"{self.clock() + delay:.3f}", f"{entry_id}:error": outcome.error},
+            mapping={f"{entry_id}:next": repr(self.clock() + delay), f"{entry_id}:error": outcome.error},
         )
         stats.failed += 1
         log.info(

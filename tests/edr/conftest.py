@@ -89,7 +89,7 @@ def add_edr(store, partner_id: str = "demo-mobil", action: str = "invoice.view",
 class ScriptedEndpoint:
     """A webhook endpoint answering with scripted statuses (the last one repeats); records calls."""
 
-    def __init__(self, statuses: list[int]) -> None:
+    def __init__(self, statuses: list) -> None:
         self.statuses = list(statuses)
         self.calls: list[tuple[dict[str, str], bytes]] = []
         self._lock = threading.Lock()
@@ -101,6 +101,8 @@ class ScriptedEndpoint:
         with self._lock:
             self.calls.append((dict(request.headers), request.get_data()))
             status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        if isinstance(status, tuple):  # (status, headers)
+            return "", *status
         return "", status
 
     def ids(self) -> list[str]:
@@ -108,8 +110,11 @@ class ScriptedEndpoint:
 
 
 @contextmanager
-def scripted_endpoint(*statuses: int) -> Iterator[ScriptedEndpoint]:
-    """Serve a ScriptedEndpoint over real HTTP; ``endpoint.url`` is its webhook URL."""
+def scripted_endpoint(*statuses) -> Iterator[ScriptedEndpoint]:
+    """Serve a ScriptedEndpoint over real HTTP; ``endpoint.url`` is its webhook URL.
+
+    Each status is an int or ``(status, headers)``.
+    """
     endpoint = ScriptedEndpoint(list(statuses))
     with serve_wsgi(endpoint.app) as base:
         endpoint.url = f"{base}/hook"
