@@ -218,6 +218,13 @@ class _SheetChecker:
             return "points to a remote origin: only files inside the theme folder or data: URIs"
         if url.startswith(("/", "\\")):
             return "is an absolute path: use a path relative to the theme folder"
+        if self.theme_only:
+            # Browsers resolve a relative url() inside a custom property against the stylesheet
+            # that *uses* it (Chromium: /widget.css), not theme.css, so it would miss the file.
+            return (
+                "is relative inside theme.css: custom properties are resolved against the widget's "
+                "stylesheet, not the theme folder; use a data: URI here (or a rule in extra.css)"
+            )
         path = url.split("?", 1)[0].split("#", 1)[0]
         if ".." in re.split(r"[/\\]", path):
             return "leaves the theme folder"

@@ -59,6 +59,11 @@ def test_the_default_and_the_demo_partner_themes_are_shipped():
         (GOOD_THEME, ".sc-card { background: url(../default/theme.css); }", "leaves the theme folder"),
         (GOOD_THEME, ".sc-card { background: url(/etc/passwd.svg); }", "is an absolute path"),
         (GOOD_THEME, ".sc-card { background: url(missing.png); }", "not in the theme folder"),
+        (
+            GOOD_THEME.replace("--sc-radius: 8px;", "--sc-logo: url(logo.svg);"),
+            None,
+            "t/theme.css:17: url('logo.svg') is relative inside theme.css",
+        ),
         (GOOD_THEME, '.sc-card { background: image-set("https://e.example/a.png" 1x); }', "remote origin"),
         (GOOD_THEME + "\nbody {}\n", None, "t/theme.css:20: selector 'body' is not allowed in theme.css"),
         (GOOD_THEME + "\n:host .sc-card { --sc-x: 1px; }", None, "selector ':host .sc-card' is not allowed"),
@@ -86,7 +91,7 @@ def test_parse_errors_carry_their_line(tmp_path):
 def test_allowed_extra_css_and_local_references(tmp_path):
     folder = make_theme(
         tmp_path,
-        GOOD_THEME.replace("--sc-radius: 8px;", "--sc-radius: 8px;\n  --sc-logo: url(logo.svg);"),
+        GOOD_THEME.replace("--sc-radius: 8px;", "--sc-logo: url('data:image/svg+xml,%3Csvg/%3E');"),
         ".sc-card { box-shadow: 0 1px 2px #0002; background-image: url(img/bg.png); }\n"
         ".sc-brand::after { content: url(data:image/png;base64,iVBORw0KGgo=); }\n"
         "@media (max-width: 30rem) { .sc-nav ul { display: grid; } }\n"
