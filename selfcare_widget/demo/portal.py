@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, abort, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, abort, jsonify, make_response, redirect, render_template, request, session, url_for
 
 from ..config import PROJECT_ROOT
 from .keys import mint_sso_token, public_jwk
@@ -72,12 +72,23 @@ def create_portal_app(
         if customer not in known:
             return redirect(url_for("home"))
         widgets = max(1, min(2, request.args.get("widgets", 1, type=int)))
-        return page(
-            "portal/account.html",
-            customer_name=known[customer],
-            section=request.args.get("section", ""),
-            widgets=widgets,
+        response = make_response(
+            page(
+                "portal/account.html",
+                customer_name=known[customer],
+                section=request.args.get("section", ""),
+                widgets=widgets,
+                strict_csp=request.args.get("csp") == "strict",
+            )
         )
+        if request.args.get("csp") == "strict":
+            # What a security-minded partner sends: no inline script or style anywhere.
+            response.headers["Content-Security-Policy"] = (
+                f"default-src 'self'; script-src 'self' {widget_url}; style-src 'self' {widget_url}; "
+                f"connect-src 'self' {widget_url}; img-src 'self' {widget_url} data: blob:; "
+                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+            )
+        return response
 
     @app.get("/news")
     def news():

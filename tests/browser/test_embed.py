@@ -217,3 +217,32 @@ def test_a_slow_first_section_does_not_overwrite_the_one_clicked(browser, demo_s
     assert page.locator("#sc-main [data-sc-section=contact]").count() == 1
     assert page.locator("#sc-main [data-sc-section=overview]").count() == 0
     context.close()
+
+
+CSP_WATCH = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI);
+}, true);
+"""
+
+
+def test_works_under_a_strict_host_csp_without_violations(browser, demo_stack):
+    """No inline script, inline style or eval anywhere in the widget: a strict CSP host works."""
+    context = browser.new_context()
+    context.add_init_script(CSP_WATCH)
+    page = context.new_page()
+    page.goto(demo_stack.urls.portal + "/")
+    page.select_option("#customer", "cust-0001")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/account**")
+    response = page.goto(demo_stack.urls.portal + "/account?csp=strict")
+    assert "script-src 'self' http" in response.headers["content-security-policy"]
+    page.locator(".sc-shell").wait_for()
+    for section in ("overview", "sims", "packages", "billing", "usage", "contact"):
+        page.locator(f"[data-sc-nav={section}]").click()
+        page.locator(f"#sc-main [data-sc-section={section}]").wait_for()
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__cspViolations") == []
+    save_artifact(page, "strict-csp-contact")
+    context.close()
