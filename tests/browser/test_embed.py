@@ -246,3 +246,36 @@ def test_works_under_a_strict_host_csp_without_violations(browser, demo_stack):
     assert page.evaluate("window.__cspViolations") == []
     save_artifact(page, "strict-csp-contact")
     context.close()
+
+
+def test_keyboard_only_navigation_moves_focus_to_the_new_section(portal):
+    page = portal("cust-0001")
+    page.locator("#sc-main [data-sc-section=overview]").wait_for()
+    nav = page.locator("[data-sc-nav=billing]")
+    nav.focus()
+    page.keyboard.press("Enter")
+    page.locator("#sc-main [data-sc-section=billing]").wait_for()
+    page.wait_for_timeout(200)
+    focused = page.evaluate(
+        "(() => { const r = document.querySelector('#selfcare-0').shadowRoot;"
+        " const a = r.activeElement; return a ? [a.tagName, a.hasAttribute('data-sc-focus')] : null; })()"
+    )
+    assert focused == ["H2", True]
+    # Tab continues inside the widget, from the new section's heading
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.querySelector('#selfcare-0').shadowRoot.activeElement !== null")
+
+
+def test_narrow_screen_keeps_tables_inside_the_widget(browser, demo_stack):
+    context = browser.new_context(viewport={"width": 380, "height": 800}, is_mobile=True)
+    page = context.new_page()
+    page.goto(demo_stack.urls.portal + "/")
+    page.select_option("#customer", "cust-0002")
+    page.click("button[type=submit]")
+    page.locator(".sc-shell").wait_for()
+    page.locator("[data-sc-nav=usage]").click()
+    page.locator("#sc-main [data-sc-section=usage] table").first.wait_for()
+    # the page itself does not scroll sideways; wide tables scroll inside their wrapper
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    save_artifact(page, "usage-narrow")
+    context.close()
