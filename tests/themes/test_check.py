@@ -14,6 +14,8 @@ from selfcare_widget.config import PROJECT_ROOT, ConfigError
 
 SHIPPED = PROJECT_ROOT / "themes"
 GOOD_THEME = (SHIPPED / "default" / "theme.css").read_text(encoding="utf-8")
+RADIUS_LINE = GOOD_THEME[: GOOD_THEME.index("--sc-radius")].count("\n") + 1
+APPENDED_LINE = GOOD_THEME.count("\n") + 2  # a rule added after GOOD_THEME + "\n"
 
 
 def make_theme(
@@ -62,12 +64,20 @@ def test_the_default_and_the_demo_partner_themes_are_shipped():
         (
             GOOD_THEME.replace("--sc-radius: 8px;", "--sc-logo: url(logo.svg);"),
             None,
-            "t/theme.css:17: url('logo.svg') is relative inside theme.css",
+            f"t/theme.css:{RADIUS_LINE}: url('logo.svg') is relative inside theme.css",
         ),
         (GOOD_THEME, '.sc-card { background: image-set("https://e.example/a.png" 1x); }', "remote origin"),
-        (GOOD_THEME + "\nbody {}\n", None, "t/theme.css:20: selector 'body' is not allowed in theme.css"),
+        (
+            GOOD_THEME + "\nbody {}\n",
+            None,
+            f"t/theme.css:{APPENDED_LINE}: selector 'body' is not allowed in theme.css",
+        ),
         (GOOD_THEME + "\n:host .sc-card { --sc-x: 1px; }", None, "selector ':host .sc-card' is not allowed"),
-        (GOOD_THEME.replace("--sc-radius: 8px;", "color: red;"), None, "t/theme.css:17: declaration 'color'"),
+        (
+            GOOD_THEME.replace("--sc-radius: 8px;", "color: red;"),
+            None,
+            f"t/theme.css:{RADIUS_LINE}: declaration 'color'",
+        ),
         (GOOD_THEME + "\n@font-face { font-family: x; }", None, "@font-face is not allowed in theme.css"),
         (GOOD_THEME, "body .sc-card { color: red; }", "names <body>"),
         (GOOD_THEME, ":root { --sc-text: red; }", "uses :root"),
@@ -223,7 +233,7 @@ def test_command_fails_on_a_bad_theme_with_line_numbers(tmp_path):
     )
     assert result.returncode == 1, result
     assert "default: ok" in result.stdout
-    assert "bad/theme.css:20: selector 'body' is not allowed" in result.stdout
+    assert f"bad/theme.css:{APPENDED_LINE}: selector 'body' is not allowed" in result.stdout
 
 
 def test_command_reports_a_folder_without_theme(tmp_path, capsys):
