@@ -45,13 +45,22 @@ def machine_info() -> str:
     )
 
 
-def render(results: list[Result], machine: str, when: datetime) -> str:
+def load_average() -> str:
+    """The 1-minute load average (other work on the CPUs skews the tails), or "?"."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "?"
+
+
+def render(results: list[Result], machine: str, when: datetime, load: str = "") -> str:
     """RESULTS.md as markdown."""
     lines = [
         "# Benchmark results",
         "",
         f"- date: {when:%Y-%m-%d %H:%M} UTC",
         f"- machine: {machine}",
+        *([f"- load average (1 min) at start / end: {load}"] if load else []),
         "- all traffic over loopback HTTP; see bench/README.md for what each row measures",
         "",
         "| benchmark | n | p50 ms | p99 ms | target | verdict |",
@@ -72,12 +81,14 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown benchmarks: {', '.join(sorted(unknown))}; known: {', '.join(BENCHMARKS)}")
         return 2
+    load_at_start = load_average()
     results: list[Result] = []
     for name in selected:
         print(f"running {name} ...", flush=True)
         module = importlib.import_module(f"bench.{name}")
         results.extend(module.run())
-    text = render(results, machine_info(), datetime.now(timezone.utc))
+    load = f"{load_at_start} / {load_average()} ({os.cpu_count()} CPUs)"
+    text = render(results, machine_info(), datetime.now(timezone.utc), load)
     RESULTS_PATH.write_text(text, encoding="utf-8")
     print(text)
     return 1 if any(r.verdict == "FAIL" for r in results) else 0
