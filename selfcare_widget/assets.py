@@ -48,6 +48,14 @@ def theme_url(theme: str, filename: str = "theme.css") -> str:
     return url_for("assets.theme_file", theme=theme, filename=filename, v=_digest(path))
 
 
+def theme_stylesheets(theme: str) -> list[str]:
+    """The theme's stylesheets in load order: ``theme.css`` and, if the theme has one, ``extra.css``."""
+    urls = [theme_url(theme)]
+    if (current_app.extensions["selfcare"].settings.themes_dir / theme / "extra.css").is_file():
+        urls.append(theme_url(theme, "extra.css"))
+    return urls
+
+
 def init_app(app: Flask) -> None:
     """Register the asset routes and their caching/CORS headers."""
     from flask import Blueprint
@@ -67,7 +75,7 @@ def init_app(app: Flask) -> None:
         manifest = {
             "htmx": asset_url(HTMX_FILE),
             "css": url_for("assets.stylesheet", v=css_hash),
-            "themes": {p.id: theme_url(p.theme) for p in app.extensions["selfcare"].partners.values()},
+            "themes": {p.id: theme_stylesheets(p.theme) for p in app.extensions["selfcare"].partners.values()},
         }
         body = source.replace(MANIFEST_PLACEHOLDER, json.dumps(manifest), 1)
         response = Response(body, mimetype="text/javascript")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
@@ -26,19 +27,28 @@ def select_locale() -> str:
     return locale if locale in SUPPORTED else "cs"
 
 
+# Babel's formatting is the largest share of rendering a long table (50 call-log rows, invoice
+# lines) and a page repeats few distinct amounts and days: memoise per value and locale.
+@lru_cache(maxsize=4096)
+def _money(amount: Decimal | float | int, currency: str, locale: str) -> str:
+    return format_currency(amount, currency, locale=locale)
+
+
+@lru_cache(maxsize=1024)
+def _day(value: date, locale: str) -> str:
+    return babel_format_date(value, _DATE_PATTERNS.get(locale, "d.M.yyyy"), locale=locale)
+
+
 def money(amount: Decimal | float | int, currency: str = "CZK") -> str:
     """``75,00 Kč`` in Czech, ``CZK 75.00`` in English."""
-    return format_currency(amount, currency, locale=str(get_locale()))
+    return _money(amount, currency, str(get_locale()))
 
 
 def day(value: date | datetime | None) -> str:
     """``1.4.2013`` in Czech, ``1 Apr 2013`` in English."""
     if value is None:
         return ""
-    locale = str(get_locale())
-    if isinstance(value, datetime):
-        value = value.date()
-    return babel_format_date(value, _DATE_PATTERNS.get(locale, "d.M.yyyy"), locale=locale)
+    return _day(value.date() if isinstance(value, datetime) else value, str(get_locale()))
 
 
 def clock(value: datetime) -> str:

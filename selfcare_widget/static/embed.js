@@ -110,9 +110,8 @@
       const sheet = new CSSStyleSheet();
       sheet.replaceSync(SKELETON_CSS);
       this.root.adoptedStyleSheets = [sheet];
-      const theme = (MANIFEST.themes || {})[this.partner];
-      const links = [MANIFEST.css, theme]
-        .filter(Boolean)
+      const themes = (MANIFEST.themes || {})[this.partner] || [];
+      const links = [MANIFEST.css, ...themes]
         .map((href) => `<link rel="stylesheet" href="${own(href)}">`)
         .join("");
       this.root.innerHTML =

@@ -18,18 +18,15 @@ import io
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.numbers import format_currency
 from flask import Blueprint, Response, render_template, request, stream_with_context
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from .. import edr, i18n
+from .. import edr
 from ..i18n import TIME_ZONE
 from ..platform import PlatformError
 from ..platform.models import Sim, UsageKind, UsagePage, UsageRecord, UsageSummary
@@ -77,29 +74,6 @@ def network_label(code: str) -> str:
     """Translated label of a destination network code (unknown codes are shown as they are)."""
     label = NETWORK_LABELS.get(code)
     return str(label) if label is not None else code
-
-
-@lru_cache(maxsize=4096)
-def _cached_money(amount: Decimal, locale: str) -> str:
-    return format_currency(amount, "CZK", locale=locale)
-
-
-@lru_cache(maxsize=1024)
-def _cached_day(value: date, locale: str) -> str:
-    return i18n.day(value)  # ``locale`` (the current one) is part of the cache key only
-
-
-@bp.app_template_filter("usage_money")
-def usage_money(amount: Decimal) -> str:
-    """``|money`` memoised per (amount, locale): a page repeats few distinct charges, and
-    Babel's currency formatting is the largest share of rendering 50 rows."""
-    return _cached_money(amount, str(get_locale()))
-
-
-@bp.app_template_filter("usage_day")
-def usage_day(value: datetime) -> str:
-    """``|day`` memoised per (day, locale) for the same reason (a page spans a few days)."""
-    return _cached_day(value.date(), str(get_locale()))
 
 
 @bp.app_template_filter("usage_amount")
@@ -222,7 +196,10 @@ def results():
     if sim is None:
         return render_template("widget/usage/_results.html", sim=None)
     context, status = _results_context(sim, parse(request.form, today()))
-    return render_template("widget/usage/_results.html", **context), status
+    # Paging replaces the button the customer pressed: focus the new page's status line then.
+    # A filter change keeps focus in the form, so nothing is focused for it.
+    paging = "page" in request.form
+    return render_template("widget/usage/_results.html", focus_results=paging, **context), status
 
 
 def _form_values(parsed: ParseResult) -> dict[str, str]:
