@@ -75,7 +75,9 @@ def init_app(app: Flask) -> None:
         manifest = {
             "htmx": asset_url(HTMX_FILE),
             "css": url_for("assets.stylesheet", v=css_hash),
-            "themes": {p.id: theme_stylesheets(p.theme) for p in app.extensions["selfcare"].partners.values()},
+            "themes": {
+                p.id: theme_stylesheets(p.theme) for p in app.extensions["selfcare"].partners.values()
+            },
         }
         body = source.replace(MANIFEST_PLACEHOLDER, json.dumps(manifest), 1)
         response = Response(body, mimetype="text/javascript")
