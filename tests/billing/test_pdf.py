@@ -205,3 +205,25 @@ def test_first_page_rendered_as_an_image_artefact(downloaded):
     page = Image.open(ARTIFACTS / "invoice-cust-0001.png")
     assert page.size[0] > 600 and page.size[1] > 900  # A4 at 80 dpi is 661 x 935
     assert page.convert("L").getextrema()[0] < 50  # there is dark ink (text) on the page
+
+
+def test_a_qr_reader_decodes_the_printed_code_to_account_amount_and_symbol(tmp_path):
+    """Print the PDF to images and read the QR code back with a real decoder (zbarimg)."""
+    require(shutil.which("pdftoppm") is not None, "pdftoppm (poppler-utils)")
+    require(shutil.which("zbarimg") is not None, "zbarimg (zbar-tools)")
+    rendered = render_invoice_pdf(_invoice(), _lines(4), CUSTOMER, partner_name="Demo Mobil", payee_iban=IBAN)
+    source = tmp_path / "invoice.pdf"
+    source.write_bytes(rendered.data)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "200", str(source), str(tmp_path / "page")], check=True, timeout=60
+    )
+    pages = sorted(str(p) for p in tmp_path.glob("page*.png"))
+    decoded = subprocess.run(
+        ["zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", *pages],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout.strip()
+    assert decoded.startswith("SPD*1.0*")
+    payment = spayd.parse(decoded)
+    assert (payment.iban, payment.amount, payment.variable_symbol) == (IBAN, Decimal("1290.59"), "2025100001")
