@@ -121,8 +121,8 @@ def test_qr_code_carries_account_amount_and_variable_symbol():
 
 
 def test_the_qr_image_in_the_pdf_is_that_payment_string():
-    """No QR decoder is installed here, so read it back the other way round: the image embedded
-    in the PDF is pixel for pixel the QR code of the SPAYD string the renderer reports."""
+    """The image embedded in the PDF is pixel for pixel the QR code of the SPAYD string the
+    renderer reports (the printed code is also decoded by a real reader, below)."""
     rendered = render_invoice_pdf(_invoice(), _lines(4), CUSTOMER, partner_name="Demo Mobil", payee_iban=IBAN)
     images = [img.image for page in PdfReader(io.BytesIO(rendered.data)).pages for img in page.images]
     expected = io.BytesIO()
