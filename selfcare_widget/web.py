@@ -27,14 +27,23 @@ PREFLIGHT_MAX_AGE = "7200"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+def _form_value(name: str) -> str:
+    """A field of a form-encoded POST body; "" for other requests or a body that cannot be read
+    (too large, malformed) — that request then gets its own 4xx from the view or error handler."""
+    if request.method != "POST" or request.mimetype != "application/x-www-form-urlencoded":
+        return ""
+    try:
+        return request.form.get(name, "")
+    except HTTPException:
+        return ""
+
+
 def session_token_from_request() -> str:
     """The session token: ``Authorization: Bearer`` or the ``_st`` form field; never the URL."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         return header[7:].strip()
-    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
-        return request.form.get(SESSION_FIELD, "")
-    return ""
+    return _form_value(SESSION_FIELD)
 
 
 def requested_partner():
@@ -42,9 +51,7 @@ def requested_partner():
     partners = current_app.extensions["selfcare"].partners
     if current_user and current_user.is_authenticated:
         return partners.get(current_user.partner_id)
-    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
-        return partners.get(request.form.get(PARTNER_FIELD) or request.form.get("partner", ""))
-    return None
+    return partners.get(_form_value(PARTNER_FIELD) or _form_value("partner"))
 
 
 def _load_user_from_request(_request) -> WidgetUser | None:
