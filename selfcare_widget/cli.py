@@ -67,6 +67,11 @@ def _serve(args: argparse.Namespace) -> int:
             "SELFCARE_REDIS_URL is memory:// — serve needs a shared Redis (redis://...) so that "
             "workers share sessions, rate limits and EDRs"
         )
+    if not os.environ.get("SELFCARE_SECRET_KEY"):
+        raise ConfigError(
+            "SELFCARE_SECRET_KEY is required for serve: every worker must sign and verify order "
+            "confirmations with the same key"
+        )
     app = create_app(settings=settings)
 
     class Server(BaseApplication):

@@ -168,3 +168,20 @@ def test_a_bad_setting_stops_with_its_name(tmp_path):
         timeout=60,
     )
     assert result.returncode == 2 and "SELFCARE_PLATFORM_URL" in result.stderr
+
+
+def test_serve_requires_a_shared_secret_key(tmp_path):
+    result = subprocess.run(
+        [PYTHON, "-m", "selfcare_widget.cli", "serve"],
+        cwd=tmp_path,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "SELFCARE_SECRET_KEY"},
+            "SELFCARE_PLATFORM_URL": "http://127.0.0.1:9",
+            "SELFCARE_PLATFORM_CREDENTIAL": "x",
+            "SELFCARE_REDIS_URL": "redis://127.0.0.1:9/0",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "SELFCARE_SECRET_KEY" in result.stderr
