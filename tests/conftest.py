@@ -127,6 +127,19 @@ def sign_in(app):
 
 
 @pytest.fixture
+def edrs(app):
+    """``edrs(action=None, partner="demo-mobil") -> [EDR dict]``: what the app recorded, oldest first."""
+    import json
+
+    def _edrs(action: str | None = None, partner: str = "demo-mobil") -> list[dict]:
+        entries = app.extensions["selfcare"].store.xrange(f"sc:edr:{partner}")
+        records = [json.loads(fields["edr"]) for _, fields in entries]
+        return [r for r in records if action is None or r["action"] == action]
+
+    return _edrs
+
+
+@pytest.fixture
 def post(client):
     """``post(path, token, **form)``: a widget request as the loader sends it (form body + Origin)."""
 

@@ -44,15 +44,11 @@ def exchange(client, token, partner="demo-mobil", origin=PORTAL_ORIGIN):
     return client.post("/sso/exchange", data={"token": token, "partner": partner}, headers={"Origin": origin})
 
 
-def edrs(app, partner="demo-mobil"):
-    return [json.loads(f["edr"]) for _, f in app.extensions["selfcare"].store.xrange(f"sc:edr:{partner}")]
-
-
 def b64(data: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 
-def test_valid_token_creates_a_session_that_reads_the_overview(client, app, sign):
+def test_valid_token_creates_a_session_that_reads_the_overview(client, sign, edrs):
     response = exchange(client, sign(claims(locale="en")))
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == PORTAL_ORIGIN
@@ -62,7 +58,7 @@ def test_valid_token_creates_a_session_that_reads_the_overview(client, app, sign
         "/w/overview", data={"_st": session, "_partner": "demo-mobil"}, headers={"Origin": PORTAL_ORIGIN}
     )
     assert overview.status_code == 200 and "Jan" in overview.get_data(as_text=True)
-    assert edrs(app)[-1]["action"] == "signin" and edrs(app)[-1]["outcome"] == "success"
+    assert edrs()[-1]["action"] == "signin" and edrs()[-1]["outcome"] == "success"
 
 
 def test_hs256_partner_signs_on(client):
@@ -130,21 +126,21 @@ ATTACKS = [
 
 
 @pytest.mark.parametrize("attack", ATTACKS)
-def test_attack_is_rejected_with_401_and_recorded(client, app, sign, partner_rsa_key, attack):
+def test_attack_is_rejected_with_401_and_recorded(client, sign, partner_rsa_key, attack, edrs):
     token = _attacks(sign, partner_rsa_key)[attack]
     response = exchange(client, token)
     assert response.status_code == 401, attack
     assert "session" not in (response.get_json() or {})
-    failure = edrs(app)[-1]
+    failure = edrs()[-1]
     assert (failure["action"], failure["outcome"]) == ("signin", "failure")
     assert failure["details"]["method"] == "sso" and failure["details"]["reason"]
 
 
-def test_replayed_jti_is_rejected(client, app, sign):
+def test_replayed_jti_is_rejected(client, sign, edrs):
     token = sign()
     assert exchange(client, token).status_code == 200
     assert exchange(client, token).status_code == 401
-    assert edrs(app)[-1]["details"]["reason"] == "replayed"
+    assert edrs()[-1]["details"]["reason"] == "replayed"
 
 
 def test_token_of_partner_a_presented_as_partner_b_is_rejected(client, sign):

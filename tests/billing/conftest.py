@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from tests.conftest import PLATFORM_CREDENTIAL
@@ -20,14 +18,3 @@ def bills(sandbox_url):
             return [i for a in port.list_billing_accounts(customer_id) for i in port.list_invoices(a.id)]
 
         yield _bills
-
-
-@pytest.fixture
-def edrs(app):
-    """``edrs(partner='demo-mobil') -> [dict]``: the EDRs recorded so far, oldest first."""
-
-    def _edrs(partner: str = "demo-mobil"):
-        store = app.extensions["selfcare"].store
-        return [json.loads(fields["edr"]) for _, fields in store.xrange(f"sc:edr:{partner}")]
-
-    return _edrs

@@ -2,21 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-
-
-@pytest.fixture
-def edrs(app):
-    """``edrs(action) -> [edr dict]``: the EDRs of that action in demo-mobil's stream, oldest first."""
-
-    def _edrs(action: str) -> list[dict]:
-        entries = app.extensions["selfcare"].store.xrange("sc:edr:demo-mobil")
-        records = [json.loads(fields["edr"]) for _, fields in entries]
-        return [r for r in records if r["action"] == action]
-
-    return _edrs
 
 
 def find_customer(platform, candidates, tariff: str = "tariff-pohoda") -> tuple[str, str]:

@@ -31,15 +31,12 @@ def summary_count(body: str) -> int:
     return int(re.search(r'sc-usage-summary" data-count="(\d+)"', body).group(1))
 
 
-def edrs(app, action: str) -> list[dict]:
-    stream = app.extensions["selfcare"].store.xrange("sc:edr:demo-mobil")
-    return [e for e in (json.loads(f["edr"]) for _, f in stream) if e["action"] == action]
-
-
 # --------------------------------------------------------------------------- the section
 
 
-def test_section_defaults_to_first_sim_and_current_billing_month(app, post, sign_in, sim_of, direct_count):
+def test_section_defaults_to_first_sim_and_current_billing_month(
+    app, post, sign_in, sim_of, direct_count, edrs
+):
     token = sign_in(HEAVY)
     sim = sim_of(HEAVY)
     response = post("/w/usage", token)
@@ -53,7 +50,7 @@ def test_section_defaults_to_first_sim_and_current_billing_month(app, post, sign
     assert total_of(body) == expected == summary_count(body)
     assert len(ROW_ID.findall(body)) == min(50, expected)
     assert 'hx-trigger="change, submit"' in body and 'hx-target="#sc-usage-results"' in body
-    (view,) = edrs(app, "usage.view")
+    (view,) = edrs("usage.view")
     assert view["sim"] == sim.product_id and view["outcome"] == "success"
     assert view["details"] == {
         "filters": {"from": first.isoformat(), "to": today().isoformat(), "type": "all", "b": ""},
@@ -175,7 +172,7 @@ def test_port_paging_through_three_months_visits_every_record_exactly_once(port,
 # --------------------------------------------------------------------------- CSV export
 
 
-def test_csv_export_streams_the_filtered_period(app, post, sign_in, sim_of, direct_count):
+def test_csv_export_streams_the_filtered_period(app, post, sign_in, sim_of, direct_count, edrs):
     token = sign_in(HEAVY)
     sim = sim_of(HEAVY)
     frm, to = today() - timedelta(days=30), today()
@@ -203,7 +200,7 @@ def test_csv_export_streams_the_filtered_period(app, post, sign_in, sim_of, dire
     assert all(re.fullmatch(r"\d+,\d\d", c) for c in charges), charges[:5]
     assert any(re.search(r";\d+,\d;", row) for row in rows)  # data volume in MB with a decimal comma
     assert re.match(r"\d{1,2}\.\d{1,2}\.\d{4};\d\d:\d\d:\d\d;", rows[0])
-    (export,) = edrs(app, "usage.export")
+    (export,) = edrs("usage.export")
     assert export["outcome"] == "success" and export["sim"] == sim.product_id
     assert export["details"]["rows"] == expected
     assert export["details"]["filters"]["from"] == frm.isoformat()
@@ -244,7 +241,7 @@ def test_results_carry_the_export_button_with_the_filter_values(post, sign_in, s
     ],
 )
 @pytest.mark.parametrize("path", ["/w/usage", "/w/usage/results", "/w/usage/export"])
-def test_invalid_inputs_get_a_field_message_and_422(app, post, sign_in, form, field, key, path):
+def test_invalid_inputs_get_a_field_message_and_422(app, post, sign_in, form, field, key, path, edrs):
     token = sign_in(HEAVY)
     response = post(path, token, **form)
     assert response.status_code == 422
@@ -257,7 +254,7 @@ def test_invalid_inputs_get_a_field_message_and_422(app, post, sign_in, form, fi
             assert f'name="{name}"' in body and f'value="{form[name]}"' in body
             assert 'aria-invalid="true"' in body
     action = "usage.export" if path.endswith("export") else "usage.view"
-    assert edrs(app, action)[-1]["outcome"] == "rejected"
+    assert edrs(action)[-1]["outcome"] == "rejected"
 
 
 @pytest.mark.parametrize("path", ["/w/usage", "/w/usage/results"])
@@ -295,7 +292,9 @@ def test_routes_require_a_session(post):
 # --------------------------------------------------------------------------- platform failure
 
 
-def test_platform_failure_shows_the_error_in_the_results_region_only(app, post, sign_in, port, monkeypatch):
+def test_platform_failure_shows_the_error_in_the_results_region_only(
+    app, post, sign_in, port, monkeypatch, edrs
+):
     def down(*args, **kwargs):
         raise Unavailable("platform down")
 
@@ -311,4 +310,4 @@ def test_platform_failure_shows_the_error_in_the_results_region_only(app, post, 
     assert response.status_code == 503 and "sc-error-box" in response.get_data(as_text=True)
     response = post("/w/usage/export", token)
     assert response.status_code == 503 and "Content-Disposition" not in response.headers
-    assert edrs(app, "usage.view")[-1]["outcome"] == "failure"
+    assert edrs("usage.view")[-1]["outcome"] == "failure"
