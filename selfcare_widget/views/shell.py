@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from ..platform import PlatformError
 from . import SECTION_IDS, SECTIONS
@@ -12,8 +13,24 @@ from .common import platform
 bp = Blueprint("shell", __name__)
 
 
+def _section_html(section_id: str) -> Markup | None:
+    """The section rendered by its own view, to ship with the shell in one round trip.
+
+    None when it cannot be inlined (no signed-in user in this request, or the view answered
+    anything but 200); the shell then loads it with its own request.
+    """
+    if not current_user.is_authenticated:
+        return None
+    endpoint = next(s.endpoint for s in SECTIONS if s.id == section_id)
+    response = current_app.make_response(current_app.view_functions[endpoint]())
+    if response.status_code != 200 or response.mimetype != "text/html":
+        return None
+    return Markup(response.get_data(as_text=True))  # noqa: S704 - the section view's own escaped HTML
+
+
 def render_shell(partner, customer_id: str, section: str = "overview") -> str:
-    """The whole signed-in widget; the chosen section loads into it."""
+    """The whole signed-in widget with the chosen section inside it."""
+    section = section if section in SECTION_IDS else "overview"
     try:
         customer_name = platform().get_customer(customer_id).name
     except PlatformError:
@@ -23,7 +40,8 @@ def render_shell(partner, customer_id: str, section: str = "overview") -> str:
         partner=partner,
         customer_name=customer_name,
         sections=SECTIONS,
-        current=section if section in SECTION_IDS else "overview",
+        current=section,
+        section_html=_section_html(section),
     )
 
 

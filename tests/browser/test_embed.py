@@ -197,25 +197,39 @@ def test_deep_link_opens_a_section(portal):
     page.locator("[data-sc-nav=contact][aria-current=page]").wait_for()
 
 
-def test_a_slow_first_section_does_not_overwrite_the_one_clicked(browser, demo_stack):
+def test_a_slow_section_does_not_overwrite_the_one_clicked_after_it(browser, demo_stack):
     context = browser.new_context()
     page = context.new_page()
-    released = []
 
-    def slow_overview(route):
-        page.wait_for_timeout(1500)  # the first section answers late
-        released.append(True)
+    def slow_billing(route):
+        page.wait_for_timeout(1500)  # this section answers late
         route.continue_()
 
-    page.route("**/w/overview", slow_overview)
+    page.route("**/w/billing", slow_billing)
     page.goto(demo_stack.urls.portal + "/")
     page.select_option("#customer", "cust-0005")
     page.click("button[type=submit]")
-    page.locator("[data-sc-nav=contact]").click()  # before the overview has arrived
+    page.locator("#sc-main [data-sc-section=overview]").wait_for()
+    page.locator("[data-sc-nav=billing]").click()
+    page.locator("[data-sc-nav=contact]").click()  # before billing has arrived
     page.locator("#sc-main [data-sc-section=contact]").wait_for()
     page.wait_for_timeout(2000)
     assert page.locator("#sc-main [data-sc-section=contact]").count() == 1
-    assert page.locator("#sc-main [data-sc-section=overview]").count() == 0
+    assert page.locator("#sc-main [data-sc-section=billing]").count() == 0
+    context.close()
+
+
+def test_first_load_is_exchange_then_shell_with_the_section_inside(portal, demo_stack, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    seen = record_requests(page)
+    page.goto(demo_stack.urls.portal + "/")
+    page.select_option("#customer", "cust-0005")
+    page.click("button[type=submit]")
+    page.locator("#sc-main [data-sc-section=overview]").wait_for()
+    settle(page)
+    posts = [u.rsplit("/", 2)[-2:] for m, u in seen if m == "POST" and u.startswith(demo_stack.urls.widget)]
+    assert posts == [["sso", "exchange"], ["w", "shell"]]
     context.close()
 
 
