@@ -11,12 +11,13 @@ import hmac
 import logging
 import secrets
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import edr
 from ..platform import NotFound, PlatformError, Rejected
+from ..views.shell import render_shell
 from ..web import requested_partner
 from .sso import SsoError
 
@@ -52,13 +53,9 @@ def _customer_of_partner(partner_id: str, customer_id: str) -> bool:
 
 def _signed_in(partner, customer_id: str, method: str, locale: str | None = None):
     """Create the session, record the EDR, return the shell with the token header."""
-    from ..views.shell import render_shell
-
     locale = locale if locale in ("cs", "en") else partner.default_locale
     token = _services().sessions.create(partner.id, customer_id, locale, method)
     edr.record("signin", partner_id=partner.id, customer_id=customer_id, method=method)
-    from flask import g
-
     g.locale = locale
     response = current_app.make_response(render_shell(partner, customer_id, section="overview"))
     response.headers["X-Selfcare-Session"] = token
