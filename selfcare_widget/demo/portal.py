@@ -79,6 +79,8 @@ def create_portal_app(
                 section=request.args.get("section", ""),
                 widgets=widgets,
                 strict_csp=request.args.get("csp") == "strict",
+                # ?locale=en passes through to the token URL (the SSO token's locale claim).
+                locale=request.args.get("locale") if request.args.get("locale") in ("cs", "en") else None,
             )
         )
         if request.args.get("csp") == "strict":
