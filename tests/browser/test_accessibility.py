@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from selfcare_widget.sandbox.seed import DEMO_PASSWORD
 from tests.conftest import save_artifact
 
 pytestmark = pytest.mark.browser
@@ -22,21 +23,40 @@ pytestmark = pytest.mark.browser
 WIDGET = "#selfcare-0"
 AXE_JS = next((Path(__file__).resolve().parent / "vendor").glob("axe-core-*.min.js"))
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Best-practice rules that matter for an embedded widget, run as a second pass. Page-level ones
+# (page-has-heading-one, region, landmark-one-main, bypass) are the host page's business.
+WIDGET_BEST_PRACTICES = [
+    "heading-order",
+    "empty-heading",
+    "empty-table-header",
+    "landmark-no-duplicate-main",
+    "landmark-unique",
+    "aria-allowed-role",
+    "tabindex",
+    "presentation-role-conflict",
+    "table-duplicate-name",
+    "label-title-only",
+]
 
 # (rule id, CSS selector inside the shadow root) pairs judged false positives in this context.
 # Each entry must say why; nothing is silenced globally. Empty: axe found nothing to excuse.
 KNOWN_FALSE_POSITIVES: dict[tuple[str, str], str] = {}
 
 RUN_AXE = """
-async ([selector, tags]) => {
+async ([selector, runOnly]) => {
   const results = await axe.run(document.querySelector(selector), {
-    runOnly: {type: 'tag', values: tags},
+    runOnly,
     resultTypes: ['violations'],
   });
   const shadowNodes = results.passes.concat(results.violations)
     .flatMap(r => r.nodes).filter(n => Array.isArray(n.target[0])).length;
+  // axe 4.x deprecated its duplicate-id rules (only ARIA-referenced ids are checked), but a
+  // repeated id still breaks label/for, aria-describedby and htmx targets: checked here.
+  const ids = [...document.querySelector(selector).shadowRoot.querySelectorAll('[id]')].map(e => e.id);
+  const duplicateIds = [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))];
   return {
     shadowNodes,
+    duplicateIds,
     violations: results.violations.map(v => ({
       id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
       nodes: v.nodes.map(n => ({target: n.target, html: n.html, summary: n.failureSummary})),
@@ -53,15 +73,18 @@ class Audit:
     name: str
     found: dict[str, list[dict]] = field(default_factory=dict)
 
-    def check(self, page, view: str) -> None:
+    def check(self, page, view: str, *, wait: bool = True) -> None:
         """Run axe on the widget as it is now and remember the violations under ``view``."""
-        settle(page)
+        if wait:
+            settle(page)
         if not page.evaluate("typeof window.axe === 'object'"):
             page.add_script_tag(path=str(AXE_JS))
-        result = page.evaluate(RUN_AXE, [WIDGET, WCAG_TAGS])
+        wcag = page.evaluate(RUN_AXE, [WIDGET, {"type": "tag", "values": WCAG_TAGS}])
         # a vacuous pass (axe never saw inside the shadow root) must not look like a clean one
-        assert result["shadowNodes"] > 0, f"{view}: axe inspected nothing inside the shadow root"
-        violations = [v for v in map(drop_known_false_positives, result["violations"]) if v["nodes"]]
+        assert wcag["shadowNodes"] > 0, f"{view}: axe inspected nothing inside the shadow root"
+        practice = page.evaluate(RUN_AXE, [WIDGET, {"type": "rule", "values": WIDGET_BEST_PRACTICES}])
+        found = wcag["violations"] + practice["violations"] + duplicate_id_violations(wcag["duplicateIds"])
+        violations = [v for v in map(drop_known_false_positives, found) if v["nodes"]]
         save_artifact(page, f"a11y-{self.name}-{view}")
         if violations:
             self.found[view] = violations
@@ -69,6 +92,22 @@ class Audit:
     def assert_clean(self) -> None:
         """Fail with every violation of every view, one block per view."""
         assert not self.found, report(self.found)
+
+
+def duplicate_id_violations(ids: list[str]) -> list[dict]:
+    """Repeated ids in the shadow root, in axe's violation shape (WCAG 2.1 SC 4.1.1)."""
+    if not ids:
+        return []
+    nodes = [{"target": [[WIDGET, f"#{i}"]], "html": f'id="{i}"', "summary": "repeated id"} for i in ids]
+    return [
+        {
+            "id": "duplicate-id",
+            "impact": "serious",
+            "help": "id attribute values must be unique within the widget",
+            "helpUrl": "https://www.w3.org/WAI/WCAG21/Understanding/parsing.html",
+            "nodes": nodes,
+        }
+    ]
 
 
 def drop_known_false_positives(violation: dict) -> dict:
@@ -85,7 +124,7 @@ def inner_target(node: dict) -> str:
 
 def report(found: dict[str, list[dict]]) -> str:
     """Human-readable list: view, rule, impact, help, and each offending node."""
-    lines = ["axe-core found WCAG 2.1 A/AA violations in the widget:"]
+    lines = ["axe-core found violations in the widget (WCAG 2.1 A/AA and widget best practices):"]
     for view, violations in found.items():
         lines.append(f"\n== {view}")
         for v in violations:
@@ -208,9 +247,13 @@ def test_blocked_sim_and_used_up_data_pass_axe(portal):
     page = portal("cust-0004")
     audit = Audit("cust-0004")
     audit.check(page, "overview")
+    # the states this test is about are really on screen
+    assert page.locator(f"{WIDGET} [data-sc-section=overview] .sc-hint .sc-link").count() == 1
+    assert page.locator(f"{WIDGET} .sc-badge--suspended").count() >= 1
     open_section(page, "sims")
     audit.check(page, "sims-list")
     click_and_wait(page, "[data-sc-section=sims] .sc-card__actions button", "#sc-sim-title")
+    assert page.locator(f"{WIDGET} #sc-main .sc-badge--suspended").count() == 1
     audit.check(page, "sims-detail-blocked")
     open_section(page, "packages")
     audit.check(page, "packages-blocked")
@@ -265,4 +308,23 @@ def test_other_shipped_themes_pass_axe(portal, theme):
     page.locator(f"{WIDGET} .sc-contact__form button[type=submit]").click()
     page.locator(f"{WIDGET} #sc-contact-postal_code-error").wait_for()
     audit.check(page, "contact-invalid")
+    audit.assert_clean()
+
+
+def test_loading_skeleton_passes_axe(portal):
+    """The shell's placeholder while its first section is on the way (password sign-in)."""
+    page = portal("cust-0001")
+    page.locator(f"{WIDGET} .sc-header .sc-button").click()
+    page.locator(f"{WIDGET} #sc-login").wait_for()
+    held = []
+    page.route("**/w/overview", lambda route: held.append(route))  # answered only when released
+    page.locator(f"{WIDGET} #sc-login").fill("+420601234567")
+    page.locator(f"{WIDGET} #sc-password").fill(DEMO_PASSWORD)
+    page.locator(f"{WIDGET} .sc-signin form").first.locator("button[type=submit]").click()
+    page.locator(f"{WIDGET} .sc-skeleton").wait_for()
+    audit = Audit("cust-0001")
+    audit.check(page, "loading", wait=False)
+    for route in held:
+        route.continue_()
+    page.locator(f"{WIDGET} #sc-main [data-sc-section=overview]").wait_for()
     audit.assert_clean()
