@@ -133,6 +133,7 @@ class DemoStack:
             widget_url=self.urls.widget,
             private_key_pem=load_or_create_rsa_key(instance_dir / "demo-portal-key.pem"),
             customers=customers,
+            crm_url=self.urls.crm,
         )
         self._threads: list[threading.Thread] = []
 

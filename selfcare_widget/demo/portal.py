@@ -23,8 +23,10 @@ def create_portal_app(
     private_key_pem: str,
     customers: list[tuple[str, str]],
     audience: str = "selfcare-widget",
+    crm_url: str = "",
 ) -> Flask:
-    """The portal app; ``customers`` are (id, name) pairs offered on its sign-in page."""
+    """The portal app; ``customers`` are (id, name) pairs offered on its sign-in page;
+    ``crm_url`` links the partner's (sandbox) CRM, where the widget's EDRs arrive."""
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
@@ -39,7 +41,12 @@ def create_portal_app(
 
     def page(template: str, **context):
         return render_template(
-            template, partner_name=partner_name, partner_id=partner_id, widget_url=widget_url, **context
+            template,
+            partner_name=partner_name,
+            partner_id=partner_id,
+            widget_url=widget_url,
+            crm_url=crm_url,
+            **context,
         )
 
     @app.get("/")

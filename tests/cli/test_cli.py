@@ -61,6 +61,7 @@ def test_demo_command_serves_portal_widget_and_platform(tmp_path):
         assert portal.endswith(f":{ports[0]}")
         page = requests.get(portal + "/", timeout=10)
         assert page.status_code == 200 and "Přihlášení" in page.text
+        assert "/crm/demo-mobil/edrs" in page.text  # the portal links the CRM where EDRs arrive
         loader = requests.get(f"http://127.0.0.1:{ports[1]}/embed.js", timeout=10)
         assert loader.status_code == 200 and "data-selfcare-widget" in loader.text
         jwks = requests.get(portal + "/.well-known/jwks.json", timeout=10).json()
