@@ -3,7 +3,8 @@
 The widget (in-memory store) and the sandbox are served on loopback; everything is fetched over
 real HTTP exactly as the loader fetches it: ``/embed.js``, then the URLs of its manifest (vendored
 htmx, ``/widget.css``, the partner's theme), ``/sso/exchange`` with a partner-signed HS256 token,
-``/w/shell`` and ``/w/overview``. Section fragments stand for a typical interaction.
+and ``/w/shell``, which carries the first section (the overview) inline. Section fragments
+stand for a typical interaction.
 
 Each size is the response body as sent (the widget does not compress today) and the same bytes
 after ``gzip -6``, which is what a compressing server or proxy would send. HTTP headers are
@@ -134,14 +135,16 @@ def page_rows(browser: Browser) -> list[Fetched]:
     """Sign-on and the first fragments of a signed-in page load."""
     return [
         fetch("/sso/exchange (JSON)", browser.exchange),
-        fetch("/w/shell (navigation)", lambda: browser.post("/w/shell", section="overview")),
-        fetch("/w/overview (fragment)", lambda: browser.post("/w/overview")),
+        fetch(
+            "/w/shell (navigation + overview inline)", lambda: browser.post("/w/shell", section="overview")
+        ),
     ]
 
 
 def interaction_rows(browser: Browser) -> list[Fetched]:
     """Section fragments: what one click costs once the page is loaded."""
     return [
+        fetch("/w/overview (fragment)", lambda: browser.post("/w/overview")),
         fetch("/w/packages (fragment)", lambda: browser.post("/w/packages")),
         fetch("/w/billing (fragment)", lambda: browser.post("/w/billing")),
         fetch("/w/usage, first page (fragment)", lambda: browser.post("/w/usage")),
@@ -182,7 +185,7 @@ def run() -> list[Result]:
         total_row(
             "first signed-in page load",
             assets + page,
-            "loader + htmx + widget.css + theme stylesheet(s) + /sso/exchange + /w/shell + /w/overview, bodies only "
+            "loader + htmx + widget.css + theme stylesheet(s) + /sso/exchange + /w/shell (overview inside), bodies only "
             "(ms: fetched one after another; a browser overlaps the assets with the exchange)",
         )
     )
