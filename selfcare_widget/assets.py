@@ -7,8 +7,10 @@ Everything here is public and readable cross-origin (ES modules and adopted CSS 
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, Response, abort, current_app, request, send_from_directory, url_for
@@ -54,6 +56,32 @@ def theme_stylesheets(theme: str) -> list[str]:
     if (current_app.extensions["selfcare"].settings.themes_dir / theme / "extra.css").is_file():
         urls.append(theme_url(theme, "extra.css"))
     return urls
+
+
+@lru_cache(maxsize=64)
+def _gzipped(body: bytes) -> bytes:
+    return gzip.compress(body, compresslevel=6, mtime=0)
+
+
+def _gzip(response: Response) -> None:
+    """Compress a public asset for clients that accept gzip (a third of the bytes on first visit).
+
+    Only public, identical-for-everyone assets: fragments are left alone. The few asset bodies
+    are compressed once per process.
+    """
+    response.vary.add("Accept-Encoding")
+    if (
+        response.status_code != 200
+        or "gzip" not in request.headers.get("Accept-Encoding", "")
+        or response.headers.get("Content-Encoding")
+    ):
+        return
+    response.direct_passthrough = False  # file responses stream by default; we need the bytes
+    body = response.get_data()
+    if len(body) < 1024:
+        return
+    response.set_data(_gzipped(body))
+    response.headers["Content-Encoding"] = "gzip"
 
 
 def init_app(app: Flask) -> None:
@@ -102,4 +130,5 @@ def init_app(app: Flask) -> None:
             response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
             if request.args.get("v") and response.status_code == 200:
                 response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+            _gzip(response)
         return response

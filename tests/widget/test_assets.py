@@ -47,3 +47,25 @@ def test_extra_css_of_a_theme_is_loaded_after_theme_css(sandbox_url, test_partne
     urls = manifest(app.test_client())["themes"]["zelena-mobil"]
     assert [u.split("?")[0] for u in urls] == ["/themes/zelena/theme.css", "/themes/zelena/extra.css"]
     assert "letter-spacing" in app.test_client().get(urls[1]).get_data(as_text=True)
+
+
+def test_assets_are_gzipped_for_browsers_that_accept_it(client):
+    import gzip
+
+    found = manifest(client)
+    for url in ("/embed.js", found["htmx"], found["css"]):
+        plain = client.get(url)
+        packed = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert "Content-Encoding" not in plain.headers
+        assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
+        assert gzip.decompress(packed.data) == plain.data
+        assert len(packed.data) < len(plain.data) / 2
+
+
+def test_fragments_are_not_compressed(client, sign_in):
+    response = client.post(
+        "/w/overview",
+        data={"_st": sign_in("cust-0001"), "_partner": "demo-mobil"},
+        headers={"Origin": "https://portal.demo-mobil.test", "Accept-Encoding": "gzip"},
+    )
+    assert response.status_code == 200 and "Content-Encoding" not in response.headers
