@@ -6,8 +6,9 @@ Sign-in is where guessing happens: passwords per login and per client, SMS codes
 
 from __future__ import annotations
 
-from flask import Flask, request
-from flask_limiter import Limiter
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_limiter import Limiter, RequestLimit
 
 from .config import Settings
 
@@ -34,6 +35,33 @@ LIMITS = {
 }
 
 
+def _breached(_limit: RequestLimit) -> Response:
+    """A refused attempt keeps what the customer typed and says why, in their language."""
+    from .web import requested_partner
+
+    message = _("Too many attempts. Please wait a moment and try again.")
+    if request.endpoint == "auth.sso_exchange":
+        body = jsonify(error="too_many_attempts")
+    elif request.endpoint == "auth.sms_verify":
+        body = render_template(
+            "widget/sms_code.html",
+            partner=requested_partner(),
+            msisdn=request.form.get("msisdn", ""),
+            error=message,
+        )
+    else:
+        body = render_template(
+            "widget/signin.html",
+            partner=requested_partner(),
+            login=request.form.get("login", ""),
+            msisdn=request.form.get("msisdn", ""),
+            error=message,
+        )
+    response = current_app.make_response(body)
+    response.status_code = 429
+    return response
+
+
 def init_app(app: Flask, settings: Settings) -> Limiter:
     """Attach a limiter to ``app`` and apply :data:`LIMITS` to the sign-in endpoints."""
     storage = "memory://" if settings.uses_memory_store else settings.redis_url
@@ -44,6 +72,7 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
         key_prefix="sc:rl",
         headers_enabled=False,
         strategy="fixed-window",
+        on_breach=_breached,
     )
     for endpoint, limits in LIMITS.items():
         view = app.view_functions[endpoint]

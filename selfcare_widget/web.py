@@ -114,6 +114,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if exc.response is not None:  # a prepared answer (e.g. the sign-in form of a rate limit)
+            return exc.response
         if exc.code == 401:
             return _unauthorized()
         return render_template(

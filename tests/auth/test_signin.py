@@ -71,11 +71,11 @@ def test_empty_input_gets_a_message_not_an_error(client):
 
 
 def test_password_attempts_are_rate_limited(client):
-    statuses = [
-        form(client, "/auth/password", login="420605777888", password=f"x{i}").status_code for i in range(12)
-    ]
-    assert statuses[:10] == [401] * 10
-    assert statuses[10:] == [429, 429]
+    responses = [form(client, "/auth/password", login="420605777888", password=f"x{i}") for i in range(12)]
+    assert [r.status_code for r in responses[:10]] == [401] * 10
+    assert [r.status_code for r in responses[10:]] == [429, 429]
+    refused = responses[-1].get_data(as_text=True)
+    assert "Příliš mnoho pokusů" in refused and 'value="420605777888"' in refused  # the login is kept
 
 
 def test_sms_code_sign_in(client, app, sandbox_url):
