@@ -212,6 +212,7 @@
       const nav = ctx.sourceElement.closest("[data-sc-nav]");
       if (nav) this.markSection(nav.dataset.scNav);
       if (ctx.target) ctx.target.setAttribute("aria-busy", "true");
+      ctx.busyElement = ctx.target;
     }
 
     onBeforeRequest(event) {
@@ -222,9 +223,15 @@
       }
     }
 
+    /** The element a request swapped into (HX-Retarget leaves a selector in ctx.target). */
+    swappedInto(ctx) {
+      return typeof ctx.target === "string" ? this.root.querySelector(ctx.target) : ctx.target;
+    }
+
     onAfterSwap(event) {
-      const target = event.detail.ctx.target;
-      if (target) target.removeAttribute("aria-busy");
+      const ctx = event.detail.ctx;
+      const target = this.swappedInto(ctx);
+      for (const busy of [ctx.busyElement, target]) if (busy) busy.removeAttribute("aria-busy");
       const section = target && target.querySelector("[data-sc-section]");
       if (section) this.markSection(section.dataset.scSection);
       if (!this.ready && this.token && this.root.querySelector(".sc-shell")) {
@@ -238,7 +245,7 @@
     }
 
     onError(event) {
-      const target = event.detail.ctx && event.detail.ctx.target;
+      const target = event.detail.ctx && this.swappedInto(event.detail.ctx);
       if (target) this.fail(target, this.text.offline);
     }
 

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import htmx_flask
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -195,7 +196,15 @@ def results():
     sim = _selected_sim(sims)
     if sim is None:
         return render_template("widget/usage/_results.html", sim=None)
-    context, status = _results_context(sim, parse(request.form, today()))
+    parsed = parse(request.form, today())
+    context, status = _results_context(sim, parsed)
+    if not parsed.ok:
+        # The fields themselves must show what is wrong (aria-invalid, focus on the first one):
+        # answer with the whole section and retarget the swap to it.
+        html = render_template(
+            "widget/usage/index.html", sims=sims, types=TYPE_LABELS, form=_form_values(parsed), **context
+        )
+        return htmx_flask.make_response(html, status, retarget="#sc-main", reswap="innerHTML")
     # Paging replaces the button the customer pressed: focus the new page's status line then.
     # A filter change keeps focus in the form, so nothing is focused for it.
     paging = "page" in request.form

@@ -80,3 +80,18 @@ def test_call_log_filter_page_and_export(portal, tmp_path):
     lines = data.decode("utf-8-sig").splitlines()
     assert len(lines) > 1 and all(";" in line for line in lines)
     save_artifact(page, "usage-04-exported")
+
+
+def test_an_invalid_period_marks_the_field_and_moves_focus_to_it(portal):
+    page = portal("cust-0001", section="usage")
+    page.locator("#sc-main [data-sc-section=usage]").wait_for()
+    date_from = page.locator("#sc-usage-from")
+    date_from.fill("2026-12-31")  # after "to" (today at the latest)
+    date_from.dispatch_event("change")
+    page.locator("#sc-usage-from[aria-invalid=true]").wait_for()
+    page.wait_for_timeout(200)
+    focused_id = page.evaluate("document.querySelector('#selfcare-0').shadowRoot.activeElement?.id")
+    assert focused_id == "sc-usage-from"
+    assert page.locator("#sc-usage-from").input_value() == "2026-12-31"  # nothing typed is lost
+    assert page.locator("[data-sc-error]").count() >= 1
+    save_artifact(page, "usage-invalid-period")
