@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.conftest import save_artifact
-
-EMBED_JS = Path(__file__).resolve().parents[2] / "selfcare_widget" / "static" / "embed.js"
-
-
-def _has_download_helper() -> bool:
-    """The loader's generic ``data-sc-download`` helper (added with the invoice PDF work)."""
-    return "data-sc-download" in EMBED_JS.read_text(encoding="utf-8") or "scDownload" in EMBED_JS.read_text(
-        encoding="utf-8"
-    )
 
 
 @pytest.mark.browser
@@ -65,8 +54,6 @@ def test_call_log_filter_page_and_export(portal, tmp_path):
     # Export: the loader's download helper fetches the CSV with the session and saves it.
     export = page.locator(".sc-usage-export")
     assert export.count() == 1
-    if not _has_download_helper():
-        pytest.skip("embed.js has no data-sc-download helper yet (comes with the invoice PDF work)")
     with page.expect_download(timeout=20000) as info:
         export.click()
     download = info.value
