@@ -69,6 +69,7 @@ def test_call_log_filter_page_and_export(portal, tmp_path):
     save_artifact(page, "usage-04-exported")
 
 
+@pytest.mark.browser
 def test_an_invalid_period_marks_the_field_and_moves_focus_to_it(portal):
     page = portal("cust-0001", section="usage")
     page.locator("#sc-main [data-sc-section=usage]").wait_for()
