@@ -167,6 +167,13 @@ def _load_sims() -> list[Sim]:
     return platform().list_sims(current_user.customer_id)
 
 
+def _render_section(sims: list[Sim], sim: Sim, parsed: ParseResult, context: dict) -> str:
+    """The whole section: SIM selector and filter form (as typed) above the results."""
+    return render_template(
+        "widget/usage/index.html", sims=sims, types=TYPE_LABELS, form=_form_values(parsed), **context
+    )
+
+
 @bp.post("/w/usage")
 @login_required
 def index():
@@ -180,9 +187,7 @@ def index():
         return render_template("widget/usage/index.html", sims=[], sim=None, types=TYPE_LABELS)
     parsed = parse(request.form, today())
     context, status = _results_context(sim, parsed)
-    form = _form_values(parsed)
-    html = render_template("widget/usage/index.html", sims=sims, types=TYPE_LABELS, form=form, **context)
-    return html, status
+    return _render_section(sims, sim, parsed, context), status
 
 
 @bp.post("/w/usage/results")
@@ -201,9 +206,7 @@ def results():
     if not parsed.ok:
         # The fields themselves must show what is wrong (aria-invalid, focus on the first one):
         # answer with the whole section and retarget the swap to it.
-        html = render_template(
-            "widget/usage/index.html", sims=sims, types=TYPE_LABELS, form=_form_values(parsed), **context
-        )
+        html = _render_section(sims, sim, parsed, context)
         return htmx_flask.make_response(html, status, retarget="#sc-main", reswap="innerHTML")
     # Paging replaces the button the customer pressed: focus the new page's status line then.
     # A filter change keeps focus in the form, so nothing is focused for it.
