@@ -9,18 +9,11 @@ which is what a call-log page view costs the widget before rendering.
 from __future__ import annotations
 
 import json
-import logging
 import random
-import tempfile
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
-from pathlib import Path
-
-from werkzeug.serving import make_server
 
 from bench import Result, summarize, time_calls
+from bench.stack import CREDENTIAL, sandbox
 from selfcare_widget.platform import tmf_mapping
 from selfcare_widget.platform.models import UsageFilter
 from selfcare_widget.platform.tmf import USAGE, TmfPlatform, TmfSettings
@@ -29,28 +22,6 @@ RUNS = 200
 WARMUP = 10
 PAGE = 50
 TARGET_P99_MS = 30.0
-CREDENTIAL = "bench-platform-credential"
-
-
-@contextmanager
-def sandbox() -> Iterator[str]:
-    """A freshly generated sandbox served on a free loopback port; yields its base URL."""
-    from selfcare_widget.sandbox import create_sandbox_app
-    from selfcare_widget.sandbox.seed import generate
-
-    with tempfile.TemporaryDirectory(prefix="selfcare-bench-") as tmp:
-        db_path = generate(Path(tmp) / "platform.sqlite3")
-        app = create_sandbox_app(db_path=db_path, credential=CREDENTIAL)
-        # werkzeug's per-request access line on stderr is harness noise, not part of the path measured.
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}"
-        finally:
-            server.shutdown()
-            thread.join(5)
 
 
 def run() -> list[Result]:

@@ -12,42 +12,15 @@ one page of 50 records, the period's summary, the EDR, and rendering. Two rows:
 from __future__ import annotations
 
 import gc
-import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bench import Result, summarize, time_calls
-from bench.calllog_client import CREDENTIAL, sandbox
+from bench.stack import ORIGIN, PARTNER, sandbox, widget_app
 
 RUNS = 200
 WARMUP = 10
 TARGET_P99_MS = 80.0
-ORIGIN = "https://portal.bench.test"
-PARTNER = "demo-mobil"
-
-
-def _widget_app(platform_url: str):
-    """A widget app for one partner on the given platform, with an in-process store."""
-    from selfcare_widget import create_app
-    from selfcare_widget.config import Settings
-    from selfcare_widget.partners import Partner, SsoVerification
-
-    partners = {
-        PARTNER: Partner(
-            id=PARTNER,
-            name="Demo Mobil",
-            origins=(ORIGIN,),
-            sso=SsoVerification(algorithm="HS256", shared_secret="bench-secret-" + "x" * 32),
-            login_methods=("sso",),
-        )
-    }
-    settings = Settings(
-        platform_url=platform_url,
-        platform_credential=CREDENTIAL,
-        partners_file=None,
-        redis_url=f"memory://bench-{uuid.uuid4().hex}",
-    )
-    return create_app(settings=settings, partners=partners)
 
 
 def run() -> list[Result]:
@@ -55,7 +28,7 @@ def run() -> list[Result]:
     from selfcare_widget.sandbox.seed import HEAVY_CUSTOMER_ID, USAGE_DAYS
 
     with sandbox() as url:
-        app = _widget_app(url)
+        app = widget_app(url)
         token = app.extensions["selfcare"].sessions.create(PARTNER, HEAVY_CUSTOMER_ID, "cs", "sso")
         client = app.test_client()
         today = datetime.now(ZoneInfo("Europe/Prague")).date()

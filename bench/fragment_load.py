@@ -38,11 +38,9 @@ from pathlib import Path
 import requests
 
 from bench import Result, summarize
+from bench.stack import CREDENTIAL, ORIGIN, PARTNER
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-PARTNER = "demo-mobil"
-ORIGIN = "https://portal.bench.test"
-CREDENTIAL = "bench-platform-credential"
 SSO_SECRET_ENV = "BENCH_SSO_SECRET"
 SSO_SECRET = "bench-sso-secret-" + "x" * 32
 SECTIONS = ("/w/overview", "/w/packages", "/w/billing")

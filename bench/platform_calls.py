@@ -13,11 +13,8 @@ remain); the note gives the cold latency and the ratio.
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,10 +24,8 @@ from urllib.parse import urlsplit
 import requests
 
 from bench import Result, percentile, summarize
-from bench.calllog_client import CREDENTIAL, sandbox
+from bench.stack import ORIGIN, PARTNER, sandbox, widget
 
-PARTNER = "demo-mobil"
-ORIGIN = "https://portal.bench.test"
 CUSTOMER = "cust-0001"  # two SIMs on tariff-pohoda with packages, several invoices
 COLD_RUNS = 5
 WARM_RUNS = 20
@@ -72,42 +67,6 @@ def counting(app) -> Iterator[list[str]]:
         yield calls
     finally:
         session.request = original
-
-
-@contextmanager
-def widget(platform_url: str) -> Iterator[tuple[object, str]]:
-    """The widget app (default platform wiring, in-memory store) on loopback; yields (app, url)."""
-    from werkzeug.serving import make_server
-
-    from selfcare_widget import create_app
-    from selfcare_widget.config import Settings
-    from selfcare_widget.partners import Partner, SsoVerification
-
-    partners = {
-        PARTNER: Partner(
-            id=PARTNER,
-            name="Demo Mobil",
-            origins=(ORIGIN,),
-            sso=SsoVerification(algorithm="HS256", shared_secret="bench-secret-" + "x" * 32),
-            login_methods=("sso",),
-        )
-    }
-    settings = Settings(
-        platform_url=platform_url,
-        platform_credential=CREDENTIAL,
-        partners_file=None,
-        redis_url=f"memory://bench-calls-{uuid.uuid4().hex}",
-    )
-    app = create_app(settings=settings, partners=partners)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app, f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
 
 
 def empty_cache(app) -> None:
