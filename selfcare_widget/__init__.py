@@ -10,7 +10,7 @@ from flask import Flask
 
 from .auth.sessions import SessionStore
 from .auth.sso import SsoVerifier
-from .config import PROJECT_ROOT, Settings, load_settings
+from .config import PACKAGE_DIR, PROJECT_ROOT, Settings, load_settings
 from .partners import Partner, load_partners
 from .platform import Platform
 
@@ -58,7 +58,7 @@ def create_app(
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=64 * 1024,
-        BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "selfcare_widget" / "translations"),
+        BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_DIR / "translations"),
         BABEL_DEFAULT_LOCALE="cs",
     )
     shared = store.connect(settings.redis_url)

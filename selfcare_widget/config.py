@@ -8,11 +8,23 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _data_root() -> Path:
+    """Where ``templates/`` and ``themes/`` are: the checkout, else the installed data files."""
+    checkout = PACKAGE_DIR.parent
+    if (checkout / "templates").is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "selfcare-widget"
+
+
+PROJECT_ROOT = _data_root()
 
 
 class ConfigError(ValueError):

@@ -23,13 +23,13 @@ import tinycss2
 import tinycss2.color3
 from tinycss2 import ast
 
-from .config import PROJECT_ROOT, ConfigError
+from .config import PACKAGE_DIR, ConfigError
 
 log = logging.getLogger(__name__)
 
 THEME_FILE = "theme.css"
 EXTRA_FILE = "extra.css"
-BASE_CSS = PROJECT_ROOT / "selfcare_widget" / "static" / "css" / "00-base.css"
+BASE_CSS = PACKAGE_DIR / "static" / "css" / "00-base.css"
 PROPERTY_PREFIX = "--sc-"
 #: File types a theme may reference (the same set ``assets.theme_file`` serves).
 REFERENCE_SUFFIXES = (".css", ".svg", ".png", ".woff2")
