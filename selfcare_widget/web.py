@@ -12,6 +12,7 @@ import re
 import uuid
 
 from flask import Flask, abort, current_app, g, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from werkzeug.exceptions import HTTPException
@@ -70,8 +71,21 @@ def _unauthorized():
     return render_template("widget/session_expired.html"), 401
 
 
+class NoCookieSessions(SecureCookieSessionInterface):
+    """Flask's session lives for one request only and is never sent as a cookie.
+
+    The widget authenticates every request by the token it carries; a cookie would bring back
+    ambient credentials (CSRF, third-party-cookie blocking). flask-login may still use the
+    per-request session when a sign-in view logs the new user in.
+    """
+
+    def save_session(self, app, session, response) -> None:
+        return None
+
+
 def init_app(app: Flask) -> None:
     """Install request ids, flask-login, CORS, error pages and security headers."""
+    app.session_interface = NoCookieSessions()
     login_manager = LoginManager()
     login_manager.request_loader(_load_user_from_request)
     login_manager.unauthorized_handler(_unauthorized)

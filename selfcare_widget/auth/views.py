@@ -13,13 +13,14 @@ import secrets
 
 from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 
 from .. import edr
 from ..platform import NotFound, PlatformError, Rejected
 from ..views.shell import render_shell
 from ..web import requested_partner
 from .sso import SsoError
+from .user import WidgetUser
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,10 @@ def _customer_of_partner(partner_id: str, customer_id: str) -> bool:
 def _signed_in(partner, customer_id: str, method: str, locale: str | None = None):
     """Create the session, record the EDR, return the shell with the token header."""
     locale = locale if locale in ("cs", "en") else partner.default_locale
-    token = _services().sessions.create(partner.id, customer_id, locale, method)
+    sessions = _services().sessions
+    token = sessions.create(partner.id, customer_id, locale, method)
+    # The rest of this request acts as the new user, so the shell can carry its first section.
+    login_user(WidgetUser(sessions.load(token), token))
     edr.record("signin", partner_id=partner.id, customer_id=customer_id, method=method)
     g.locale = locale
     response = current_app.make_response(render_shell(partner, customer_id, section="overview"))

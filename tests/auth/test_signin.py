@@ -37,7 +37,10 @@ def test_password_sign_in_returns_session_and_shell(client, app):
     response = form(client, "/auth/password", login="+420 601 234 567", password=DEMO_PASSWORD)
     assert response.status_code == 200
     token = response.headers["X-Selfcare-Session"]
-    assert "sc-shell" in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert "sc-shell" in body
+    assert 'data-sc-section="overview"' in body  # the first section comes inline, no second request
+    assert "Set-Cookie" not in response.headers  # signing in never sets a cookie
     assert "X-Selfcare-Session" in response.headers["Access-Control-Expose-Headers"]
     assert form(client, "/w/overview", _st=token).status_code == 200
     edr = last_edr(app)
