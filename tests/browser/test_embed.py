@@ -293,3 +293,20 @@ def test_narrow_screen_keeps_tables_inside_the_widget(browser, demo_stack):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     save_artifact(page, "usage-narrow")
     context.close()
+
+
+def test_sign_out_then_password_sign_in_inside_the_widget(portal):
+    from selfcare_widget.sandbox.seed import DEMO_PASSWORD
+
+    page = portal("cust-0001")
+    page.locator(".sc-header .sc-button").click()
+    page.locator("#sc-login").wait_for()
+    page.locator("#sc-login").fill("601 234 567")
+    page.locator("#sc-password").fill(DEMO_PASSWORD)
+    page.locator(".sc-signin form").first.locator("button[type=submit]").click()
+    page.locator("#sc-main [data-sc-section=overview]").wait_for()  # arrives inside the shell
+    assert "Jan Šťastný" in page.locator("#selfcare-0 .sc-shell").inner_text()
+    # the new session token was picked up from the response: the next click is signed in
+    page.locator("[data-sc-nav=contact]").click()
+    page.locator("#sc-main [data-sc-section=contact]").wait_for()
+    assert page.locator("#selfcare-0 .sc-signin").count() == 0
