@@ -19,7 +19,6 @@ in this process with the in-memory store (the note says so).
 from __future__ import annotations
 
 import itertools
-import logging
 import os
 import shutil
 import socket
@@ -38,11 +37,10 @@ from pathlib import Path
 import requests
 
 from bench import Result, summarize
-from bench.stack import CREDENTIAL, ORIGIN, PARTNER
+from bench.stack import CREDENTIAL, ORIGIN, PARTNER, SSO_SECRET, serve, widget_app
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SSO_SECRET_ENV = "BENCH_SSO_SECRET"
-SSO_SECRET = "bench-sso-secret-" + "x" * 32
 SECTIONS = ("/w/overview", "/w/packages", "/w/billing")
 LEVELS = (1, 8, 32)
 REQUESTS_PER_LEVEL = 400
@@ -170,38 +168,9 @@ def inprocess_widget(platform_url: str, cache: bool) -> Iterator[tuple[str, str]
     """Fallback: the widget on werkzeug's threaded server in this process; yields (url, store url)."""
     import uuid
 
-    from werkzeug.serving import make_server
-
-    from selfcare_widget import create_app
-    from selfcare_widget.config import Settings
-    from selfcare_widget.partners import Partner, SsoVerification
-
     store_url = f"memory://bench-load-{uuid.uuid4().hex}"
-    partners = {
-        PARTNER: Partner(
-            id=PARTNER,
-            name="Demo Mobil",
-            origins=(ORIGIN,),
-            sso=SsoVerification(algorithm="HS256", shared_secret=SSO_SECRET),
-            login_methods=("sso",),
-        )
-    }
-    settings = Settings(
-        platform_url=platform_url,
-        platform_credential=CREDENTIAL,
-        partners_file=None,
-        redis_url=store_url,
-        platform_cache=cache,
-    )
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, create_app(settings=settings, partners=partners), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", store_url
-    finally:
-        server.shutdown()
-        thread.join(5)
+    with serve(widget_app(platform_url, store_url=store_url, cache=cache)) as url:
+        yield url, store_url
 
 
 def create_sessions(store_url: str, customers: list[str]) -> list[str]:

@@ -45,8 +45,9 @@ def sandbox() -> Iterator[str]:
             yield url
 
 
-def widget_app(platform_url: str):
-    """A widget app (default wiring: cached TMF client) for one partner, with an in-process store."""
+def widget_app(platform_url: str, store_url: str | None = None, cache: bool = True):
+    """A widget app (cached TMF client unless ``cache`` is off) for one partner; an in-process
+    store unless ``store_url`` names one."""
     from selfcare_widget import create_app
     from selfcare_widget.config import Settings
     from selfcare_widget.partners import Partner, SsoVerification
@@ -64,7 +65,8 @@ def widget_app(platform_url: str):
         platform_url=platform_url,
         platform_credential=CREDENTIAL,
         partners_file=None,
-        redis_url=f"memory://bench-{uuid.uuid4().hex}",
+        redis_url=store_url or f"memory://bench-{uuid.uuid4().hex}",
+        platform_cache=cache,
     )
     return create_app(settings=settings, partners=partners)
 

@@ -199,15 +199,32 @@ def browser():
 
 @pytest.fixture
 def portal(browser, demo_stack):
-    """``portal(customer_id, path='/account', **query) -> page``: signed in to the demo portal,
-    the widget loaded (its shell visible inside the shadow root)."""
+    """``portal(customer_id, section=None, query="", wait=True, init_script=None, before=None,
+    **context_options) -> page``: a new browser context signed in to the demo portal.
+
+    ``init_script`` runs in every page before the portal's own scripts; ``before(page)`` runs
+    before the customer signs in (register routes and request listeners there); ``wait`` waits
+    for the widget's shell inside the shadow root. Contexts are closed after the test."""
     contexts = []
 
-    def _open(customer_id: str = "cust-0001", section: str | None = None, query: str = "", wait: bool = True):
-        context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="cs-CZ")
+    def _open(
+        customer_id: str = "cust-0001",
+        section: str | None = None,
+        query: str = "",
+        wait: bool = True,
+        init_script: str | None = None,
+        before=None,
+        **context_options,
+    ):
+        options = {"viewport": {"width": 1200, "height": 900}, "locale": "cs-CZ", **context_options}
+        context = browser.new_context(**options)
         contexts.append(context)
+        if init_script:
+            context.add_init_script(init_script)
         page = context.new_page()
         page.goto(demo_stack.urls.portal + "/")
+        if before:
+            before(page)
         page.select_option("#customer", customer_id)
         page.click("button[type=submit]")
         page.wait_for_url("**/account**")

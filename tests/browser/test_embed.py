@@ -20,9 +20,14 @@ for (const name of ['selfcare:ready', 'selfcare:signed-out', 'selfcare:session-e
 """
 
 
+def recording(seen: list):
+    """A ``before`` hook for the portal fixture: append (method, url) of every request to ``seen``."""
+    return lambda page: page.on("request", lambda r: seen.append((r.method, r.url)))
+
+
 def record_requests(page):
     seen = []
-    page.on("request", lambda r: seen.append((r.method, r.url)))
+    recording(seen)(page)
     return seen
 
 
@@ -53,14 +58,9 @@ def test_portal_sign_in_shows_the_customers_overview_in_the_shadow_root(portal, 
     save_artifact(page, "overview")
 
 
-def test_host_htmx_2_and_the_widget_htmx_4_coexist(browser, demo_stack):
-    context = browser.new_context()
-    page = context.new_page()
-    seen = record_requests(page)
-    page.goto(demo_stack.urls.portal + "/")
-    page.select_option("#customer", "cust-0005")
-    page.click("button[type=submit]")
-    page.locator(".sc-shell").wait_for()
+def test_host_htmx_2_and_the_widget_htmx_4_coexist(portal, demo_stack):
+    seen = []
+    page = portal("cust-0005", before=recording(seen))
     page.locator("#portal-news-loaded").wait_for()
     # the host keeps its own htmx, and it is 2.x
     assert page.evaluate("window.htmx && window.htmx.version").startswith("2.")
@@ -80,7 +80,6 @@ def test_host_htmx_2_and_the_widget_htmx_4_coexist(browser, demo_stack):
     since = next(i for i, (_, u) in enumerate(seen) if u.endswith("/account"))
     counts = Counter(u for m, u in seen[since:] if not u.endswith("/news"))
     assert all(n == 1 for n in counts.values()), counts
-    context.close()
 
 
 def test_each_interaction_is_one_round_trip_without_preflight(portal, demo_stack):
@@ -121,15 +120,9 @@ def test_two_widgets_on_one_page(portal):
     save_artifact(page, "two-widgets")
 
 
-def test_expired_session_signs_on_again_silently(browser, demo_stack):
-    context = browser.new_context()
-    context.add_init_script(EVENTS_SCRIPT)
-    page = context.new_page()
-    seen = record_requests(page)
-    page.goto(demo_stack.urls.portal + "/")
-    page.select_option("#customer", "cust-0004")
-    page.click("button[type=submit]")
-    page.locator(".sc-shell").wait_for()
+def test_expired_session_signs_on_again_silently(portal, demo_stack):
+    seen = []
+    page = portal("cust-0004", init_script=EVENTS_SCRIPT, before=recording(seen))
     # the server forgets every session (idle timeout, restart of the store, ...)
     store = demo_stack.widget_app.extensions["selfcare"].store
     for key in store.scan_iter("sc:session:*"):
@@ -144,52 +137,33 @@ def test_expired_session_signs_on_again_silently(browser, demo_stack):
     assert sum(p.endswith("/selfcare-token") for p in paths) == 1
     assert "Lucie Černá" in page.locator("#selfcare-0 .sc-shell").inner_text()
     assert page.locator("#selfcare-0 .sc-signin").count() == 0
-    context.close()
 
 
-def test_failed_sign_on_shows_the_widget_sign_in_form(browser, demo_stack):
-    context = browser.new_context()
-    context.add_init_script(EVENTS_SCRIPT)
-    page = context.new_page()
-    page.goto(demo_stack.urls.portal + "/")
-    page.select_option("#customer", "cust-0001")
-    # the portal's token endpoint fails (e.g. its own session is gone)
-    page.route("**/selfcare-token", lambda route: route.fulfill(status=401, body="{}"))
-    page.click("button[type=submit]")
+def test_failed_sign_on_shows_the_widget_sign_in_form(portal):
+    def token_endpoint_fails(page):  # e.g. the portal's own session is gone
+        page.route("**/selfcare-token", lambda route: route.fulfill(status=401, body="{}"))
+
+    page = portal("cust-0001", wait=False, before=token_endpoint_fails)
     page.locator(".sc-signin").wait_for()
     assert page.locator("#sc-login").count() == 1 and page.locator("#sc-msisdn").count() == 1
     save_artifact(page, "signin-fallback")
-    context.close()
 
 
-def test_widget_that_cannot_load_says_so(browser, demo_stack):
-    context = browser.new_context()
-    page = context.new_page()
-    page.route("**/static/htmx-*", lambda route: route.abort())
-    page.goto(demo_stack.urls.portal + "/")
-    page.select_option("#customer", "cust-0001")
-    page.click("button[type=submit]")
+def test_widget_that_cannot_load_says_so(portal):
+    page = portal("cust-0001", wait=False, before=lambda p: p.route("**/static/htmx-*", lambda r: r.abort()))
     alert = page.locator("#selfcare-0 [role=alert]")
     alert.wait_for()
     assert "nepodařilo" in alert.inner_text()
-    context.close()
 
 
-def test_ready_and_signed_out_events_reach_the_host(browser, demo_stack):
-    context = browser.new_context()
-    context.add_init_script(EVENTS_SCRIPT)
-    page = context.new_page()
-    page.goto(demo_stack.urls.portal + "/")
-    page.select_option("#customer", "cust-0005")
-    page.click("button[type=submit]")
-    page.locator(".sc-shell").wait_for()
+def test_ready_and_signed_out_events_reach_the_host(portal):
+    page = portal("cust-0005", init_script=EVENTS_SCRIPT)
     page.wait_for_function("window.__selfcareEvents.some(e => e[0] === 'selfcare:ready')")
     page.locator(".sc-header .sc-button").click()
     page.locator(".sc-signin").wait_for()
     events = page.evaluate("window.__selfcareEvents")
     assert events[0][:2] == ["selfcare:ready", "selfcare-0"]
     assert any(e[0] == "selfcare:signed-out" for e in events)
-    context.close()
 
 
 def test_deep_link_opens_a_section(portal):
@@ -197,18 +171,15 @@ def test_deep_link_opens_a_section(portal):
     page.locator("[data-sc-nav=contact][aria-current=page]").wait_for()
 
 
-def test_a_slow_section_does_not_overwrite_the_one_clicked_after_it(browser, demo_stack):
-    context = browser.new_context()
-    page = context.new_page()
+def test_a_slow_section_does_not_overwrite_the_one_clicked_after_it(portal):
+    def slow_billing(page):
+        def answer_late(route):
+            page.wait_for_timeout(1500)
+            route.continue_()
 
-    def slow_billing(route):
-        page.wait_for_timeout(1500)  # this section answers late
-        route.continue_()
+        page.route("**/w/billing", answer_late)
 
-    page.route("**/w/billing", slow_billing)
-    page.goto(demo_stack.urls.portal + "/")
-    page.select_option("#customer", "cust-0005")
-    page.click("button[type=submit]")
+    page = portal("cust-0005", before=slow_billing)
     page.locator("#sc-main [data-sc-section=overview]").wait_for()
     page.locator("[data-sc-nav=billing]").click()
     page.locator("[data-sc-nav=contact]").click()  # before billing has arrived
@@ -216,21 +187,15 @@ def test_a_slow_section_does_not_overwrite_the_one_clicked_after_it(browser, dem
     page.wait_for_timeout(2000)
     assert page.locator("#sc-main [data-sc-section=contact]").count() == 1
     assert page.locator("#sc-main [data-sc-section=billing]").count() == 0
-    context.close()
 
 
-def test_first_load_is_exchange_then_shell_with_the_section_inside(portal, demo_stack, browser):
-    context = browser.new_context()
-    page = context.new_page()
-    seen = record_requests(page)
-    page.goto(demo_stack.urls.portal + "/")
-    page.select_option("#customer", "cust-0005")
-    page.click("button[type=submit]")
+def test_first_load_is_exchange_then_shell_with_the_section_inside(portal, demo_stack):
+    seen = []
+    page = portal("cust-0005", before=recording(seen))
     page.locator("#sc-main [data-sc-section=overview]").wait_for()
     settle(page)
     posts = [u.rsplit("/", 2)[-2:] for m, u in seen if m == "POST" and u.startswith(demo_stack.urls.widget)]
     assert posts == [["sso", "exchange"], ["w", "shell"]]
-    context.close()
 
 
 CSP_WATCH = """
@@ -241,15 +206,9 @@ document.addEventListener('securitypolicyviolation', (e) => {
 """
 
 
-def test_works_under_a_strict_host_csp_without_violations(browser, demo_stack):
+def test_works_under_a_strict_host_csp_without_violations(portal, demo_stack):
     """No inline script, inline style or eval anywhere in the widget: a strict CSP host works."""
-    context = browser.new_context()
-    context.add_init_script(CSP_WATCH)
-    page = context.new_page()
-    page.goto(demo_stack.urls.portal + "/")
-    page.select_option("#customer", "cust-0001")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/account**")
+    page = portal("cust-0001", wait=False, init_script=CSP_WATCH)
     response = page.goto(demo_stack.urls.portal + "/account?csp=strict")
     assert "script-src 'self' http" in response.headers["content-security-policy"]
     page.locator(".sc-shell").wait_for()
@@ -259,7 +218,6 @@ def test_works_under_a_strict_host_csp_without_violations(browser, demo_stack):
     page.wait_for_timeout(300)
     assert page.evaluate("window.__cspViolations") == []
     save_artifact(page, "strict-csp-contact")
-    context.close()
 
 
 def test_keyboard_only_navigation_moves_focus_to_the_new_section(portal):
@@ -280,19 +238,13 @@ def test_keyboard_only_navigation_moves_focus_to_the_new_section(portal):
     assert page.evaluate("document.querySelector('#selfcare-0').shadowRoot.activeElement !== null")
 
 
-def test_narrow_screen_keeps_tables_inside_the_widget(browser, demo_stack):
-    context = browser.new_context(viewport={"width": 380, "height": 800}, is_mobile=True)
-    page = context.new_page()
-    page.goto(demo_stack.urls.portal + "/")
-    page.select_option("#customer", "cust-0002")
-    page.click("button[type=submit]")
-    page.locator(".sc-shell").wait_for()
+def test_narrow_screen_keeps_tables_inside_the_widget(portal):
+    page = portal("cust-0002", viewport={"width": 380, "height": 800}, is_mobile=True)
     page.locator("[data-sc-nav=usage]").click()
     page.locator("#sc-main [data-sc-section=usage] table").first.wait_for()
     # the page itself does not scroll sideways; wide tables scroll inside their wrapper
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     save_artifact(page, "usage-narrow")
-    context.close()
 
 
 def test_sign_out_then_password_sign_in_inside_the_widget(portal):

@@ -10,26 +10,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from selfcare_widget.sandbox.resources import BASE  # checked against the specs' basePath in test_schemas
 from tests.conftest import PLATFORM_CREDENTIAL
 from tests.support import require, serve_wsgi
 
 REPO = Path(__file__).resolve().parents[2]
 TMF_DIR = Path(os.environ.get("SELFCARE_TMF_DIR", REPO.parent / "shared" / "tmf"))
-
-BASE = {
-    "620": "/tmf-api/productCatalogManagement/v4",
-    "622": "/tmf-api/productOrderingManagement/v4",
-    "629": "/tmf-api/customerManagement/v4",
-    "635": "/tmf-api/usageManagement/v4",
-    "637": "/tmf-api/productInventory/v4",
-    "638": "/tmf-api/serviceInventory/v4",
-    "639": "/tmf-api/resourceInventoryManagement/v4",
-    "654": "/tmf-api/prepayBalanceManagement/v4",
-    "666": "/tmf-api/accountManagement/v4",
-    "678": "/tmf-api/customerBillManagement/v4",
-    "681": "/tmf-api/communicationManagement/v4",
-    "selfcare": "/selfcare/v1",
-}
 
 
 class Client:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 from jsonschema import Draft4Validator
 
+from selfcare_widget.sandbox.resources import BASE
+
 MONEY = {
     "type": "object",
     "required": ["unit", "value"],
@@ -277,3 +279,15 @@ def test_errors_are_tmf_shaped(client, check, status_path):
     body = response.json()
     check("selfcare", "Error", body)
     assert body["status"] == status
+
+
+def test_the_sandbox_serves_each_api_under_its_official_base_path(tmf_specs):
+    from selfcare_widget.platform import tmf
+
+    assert tmf_specs, "the TMF specs are read"
+    for api, spec in tmf_specs.items():
+        official = spec["basePath"].rstrip("/")
+        assert BASE[api] == official, api  # the sandbox
+    # the client's own constants agree with the specs too (it must not depend on the sandbox)
+    client_paths = {v for k, v in vars(tmf).items() if isinstance(v, str) and v.startswith("/tmf-api/")}
+    assert {spec["basePath"].rstrip("/") for spec in tmf_specs.values()} <= client_paths
