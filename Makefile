@@ -1,16 +1,29 @@
 # One command each: `make demo` runs the demo, `make test` runs the whole suite.
+# Both install exactly what requirements/lock.txt pins (versions and sha256 hashes), so a fresh
+# machine gets what CI tested; `make lock` refreshes the lock from setup.cfg's ranges.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements/lock.txt
+RUNTIME_LOCK := requirements/runtime.txt
+COMPILE := $(BIN)/uv pip compile --universal --python-version 3.10 --generate-hashes --quiet
 
-.PHONY: demo test lint format bench clean i18n
+.PHONY: demo test lint format bench clean i18n lock dist
 
-$(STAMP): setup.cfg pyproject.toml
+$(STAMP): $(LOCK) setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --require-hashes -r $(LOCK)
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# `make lock` keeps every pin that still satisfies setup.cfg; `make lock UPGRADE=babel` moves one
+# package to its newest allowed release; `make lock UPGRADE=--all` moves them all. The runtime
+# lock (what a deployment installs beside the wheel) is the same pins without the dev tools.
+lock: $(STAMP)
+	$(COMPILE) setup.cfg requirements/build.in --extra dev -o $(LOCK) \
+	  $(if $(UPGRADE),$(if $(filter --all,$(UPGRADE)),--upgrade,--upgrade-package $(UPGRADE)))
+	$(COMPILE) setup.cfg -c $(LOCK) -o $(RUNTIME_LOCK)
 
 i18n: $(STAMP)
 	$(BIN)/python -m selfcare_widget.catalog
@@ -32,5 +45,9 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist .
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

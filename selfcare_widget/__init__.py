@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
-import redis
 from flask import Flask
 
 from .auth.sessions import SessionStore
 from .auth.sso import SsoVerifier
-from .config import PACKAGE_DIR, PROJECT_ROOT, Settings, load_settings
+from .config import PROJECT_ROOT, Settings, load_settings
 from .partners import Partner, load_partners
 from .platform import Platform
+from .services import Services, install
+
+__version__ = "0.2.0"  # the one place the version is written; setup.cfg reads it from here
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Services:
-    """What views need besides the request: kept in ``app.extensions['selfcare']``."""
-
-    settings: Settings
-    partners: dict[str, Partner]
-    store: redis.Redis
-    platform: Platform
-    sessions: SessionStore
-    sso: SsoVerifier
 
 
 def create_app(
@@ -58,7 +47,6 @@ def create_app(
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=64 * 1024,
-        BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_DIR / "translations"),
         BABEL_DEFAULT_LOCALE="cs",
     )
     shared = store.connect(settings.redis_url)
@@ -78,13 +66,16 @@ def create_app(
         )
     if not isinstance(platform, CachedPlatform) and settings.platform_cache:
         platform = CachedPlatform(platform, shared)
-    app.extensions["selfcare"] = Services(
-        settings=settings,
-        partners=partners,
-        store=shared,
-        platform=platform,
-        sessions=SessionStore(shared, settings.session_idle_seconds, settings.session_absolute_seconds),
-        sso=SsoVerifier(shared, settings.audience, settings.jwt_leeway_seconds),
+    install(
+        app,
+        Services(
+            settings=settings,
+            partners=partners,
+            store=shared,
+            platform=platform,
+            sessions=SessionStore(shared, settings.session_idle_seconds, settings.session_absolute_seconds),
+            sso=SsoVerifier(shared, settings.audience, settings.jwt_leeway_seconds),
+        ),
     )
     i18n.init_app(app)
     web.init_app(app)

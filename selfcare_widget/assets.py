@@ -16,6 +16,8 @@ from pathlib import Path
 from flask import Flask, Response, abort, current_app, request, send_from_directory, url_for
 from werkzeug.utils import safe_join
 
+from .services import services
+
 HTMX_FILE = "htmx-4.0.1.esm.min.js"
 CSS_DIR = "css"  # static/css/*.css, concatenated in name order into one stylesheet
 LOADER_FILE = "embed.js"
@@ -43,7 +45,7 @@ def asset_url(filename: str) -> str:
 
 def theme_url(theme: str, filename: str = "theme.css") -> str:
     """URL of a theme file with its content hash (falls back to the default theme)."""
-    themes_dir = current_app.extensions["selfcare"].settings.themes_dir
+    themes_dir = services().settings.themes_dir
     path = themes_dir / theme / filename
     if not path.is_file():
         theme, path = "default", themes_dir / "default" / filename
@@ -53,7 +55,7 @@ def theme_url(theme: str, filename: str = "theme.css") -> str:
 def theme_stylesheets(theme: str) -> list[str]:
     """The theme's stylesheets in load order: ``theme.css`` and, if the theme has one, ``extra.css``."""
     urls = [theme_url(theme)]
-    if (current_app.extensions["selfcare"].settings.themes_dir / theme / "extra.css").is_file():
+    if (services().settings.themes_dir / theme / "extra.css").is_file():
         urls.append(theme_url(theme, "extra.css"))
     return urls
 
@@ -103,9 +105,7 @@ def init_app(app: Flask) -> None:
         manifest = {
             "htmx": asset_url(HTMX_FILE),
             "css": url_for("assets.stylesheet", v=css_hash),
-            "themes": {
-                p.id: theme_stylesheets(p.theme) for p in app.extensions["selfcare"].partners.values()
-            },
+            "themes": {p.id: theme_stylesheets(p.theme) for p in services(app).partners.values()},
         }
         body = source.replace(MANIFEST_PLACEHOLDER, json.dumps(manifest), 1)
         response = Response(body, mimetype="text/javascript")
@@ -115,7 +115,7 @@ def init_app(app: Flask) -> None:
     @bp.get("/themes/<theme>/<path:filename>")
     def theme_file(theme: str, filename: str) -> Response:
         suffix = Path(filename).suffix
-        themes_dir = app.extensions["selfcare"].settings.themes_dir
+        themes_dir = services(app).settings.themes_dir
         folder = safe_join(str(themes_dir), theme)
         if suffix not in THEME_FILE_TYPES or folder is None:
             abort(404)

@@ -2,8 +2,9 @@
 
 Extracts every msgid from the code and the widget templates, merges it into
 ``translations/cs/LC_MESSAGES/messages.po``, fills translations from
-``translations/pending/*.json`` (English msgid -> Czech, written alongside a feature), and
-compiles the ``.mo`` file the app loads. Exits non-zero if a msgid has no Czech translation.
+``translations/pending/*.json`` (English msgid -> Czech, written alongside a feature). The app
+compiles the ``.po`` in memory when it starts (``i18n.compile_catalog``), so no ``.mo`` file is
+kept. Exits non-zero if a msgid has no Czech translation.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +45,7 @@ def pending_translations() -> dict[str, str]:
 
 
 def build() -> list[str]:
-    """Update the .po and .mo files; return msgids that still lack a translation."""
+    """Update the .po file; return msgids that still lack a translation."""
     template = extract()
     if PO_FILE.exists():
         with PO_FILE.open("rb") as fh:
@@ -68,8 +68,6 @@ def build() -> list[str]:
     PO_FILE.parent.mkdir(parents=True, exist_ok=True)
     with PO_FILE.open("wb") as fh:
         write_po(fh, catalog, width=100, omit_header=False, sort_output=True)
-    with PO_FILE.with_suffix(".mo").open("wb") as fh:
-        write_mo(fh, catalog)
     return missing
 
 

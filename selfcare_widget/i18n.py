@@ -9,14 +9,24 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
+from babel.support import Translations
 from flask import Flask, g
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, Domain, get_locale
+from flask_babel import lazy_gettext as _l
+
+from .platform.models import UsageKind, UsageRecord
 
 SUPPORTED = ("cs", "en")
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+DOMAIN = "messages"
 TIME_ZONE = "Europe/Prague"
 _DATE_PATTERNS = {"cs": "d.M.yyyy", "en": "d MMM yyyy"}
 
@@ -79,9 +89,88 @@ def msisdn(value: str) -> str:
     return "+" + digits if digits else ""
 
 
+def po_path(locale: str) -> Path:
+    """The shipped catalog of ``locale`` (English is the source language and has none)."""
+    return TRANSLATIONS_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def compile_catalog(locale: str) -> Translations:
+    """Translations of ``locale`` compiled in memory from its ``.po``.
+
+    The ``.po`` is the only catalog file kept: no compiled ``.mo`` to keep in step with it,
+    nothing written next to an installed package, nothing that depends on the Babel release.
+    """
+    with po_path(locale).open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
+
+
+class CompiledDomain(Domain):
+    """Flask-Babel's domain, served from catalogs compiled once at start-up."""
+
+    def __init__(self) -> None:
+        super().__init__(translation_directories=[], domain=DOMAIN)
+        for locale in SUPPORTED:
+            translations = compile_catalog(locale) if po_path(locale).is_file() else Translations()
+            self.cache[locale, DOMAIN] = translations
+
+
+# --- the call log's units -----------------------------------------------------------------------
+
+BYTES_PER_MB = 1024 * 1024  # operators bill data in binary megabytes
+
+NETWORK_LABELS = {
+    "mobile_cz": _l("mobile network in CZ"),
+    "fixed_cz": _l("fixed network in CZ"),
+    "onnet": _l("own network"),
+    "foreign": _l("abroad"),
+    "internet": _l("internet"),
+    "none": "—",  # no destination (data, fees): a dash needs no translation
+}
+
+
+def mmss(seconds: int) -> str:
+    """Call duration as ``mm:ss``; hours roll into minutes (4503 s -> ``75:03``)."""
+    minutes, secs = divmod(max(0, int(seconds)), 60)
+    return f"{minutes:02d}:{secs:02d}"
+
+
+def megabytes(volume_bytes: int) -> Decimal:
+    """Bytes -> MB rounded to one decimal."""
+    return (Decimal(volume_bytes) / BYTES_PER_MB).quantize(Decimal("0.1"))
+
+
+def network_label(code: str) -> str:
+    """Translated label of a destination network code (unknown codes are shown as they are)."""
+    label = NETWORK_LABELS.get(code)
+    return str(label) if label is not None else code
+
+
+def usage_amount(record: UsageRecord) -> str:
+    """The 'duration or count' cell: ``mm:ss`` for calls, MB for data, the count otherwise."""
+    if record.kind is UsageKind.VOICE:
+        return mmss(record.duration_seconds)
+    if record.kind is UsageKind.DATA:
+        return f"{number(megabytes(record.volume_bytes), 1)} MB"
+    return number(record.count)
+
+
 def init_app(app: Flask) -> None:
-    """Install Flask-Babel and the template filters."""
-    Babel(app, locale_selector=select_locale, default_timezone=TIME_ZONE)
+    """Install Flask-Babel (with the compiled Czech catalog) and the template filters."""
+    babel = Babel(app, locale_selector=select_locale, default_timezone=TIME_ZONE)
+    babel.domain_instance = CompiledDomain()  # replaces Flask-Babel's directory lookup of .mo files
     app.jinja_env.filters.update(
-        money=money, day=day, clock=clock, day_time=day_time, number=number, msisdn=msisdn
+        money=money,
+        day=day,
+        clock=clock,
+        day_time=day_time,
+        number=number,
+        msisdn=msisdn,
+        mmss=mmss,
+        megabytes=megabytes,
+        network_label=network_label,
+        usage_amount=usage_amount,
     )

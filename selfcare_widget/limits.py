@@ -37,7 +37,7 @@ LIMITS = {
 
 def _breached(_limit: RequestLimit) -> Response:
     """A refused attempt keeps what the customer typed and says why, in their language."""
-    from .web import requested_partner
+    from .auth.credentials import requested_partner
 
     message = _("Too many attempts. Please wait a moment and try again.")
     if request.endpoint == "auth.sso_exchange":

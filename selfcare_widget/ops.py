@@ -23,12 +23,13 @@ from contextlib import contextmanager
 from typing import Any
 
 import requests
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, g, jsonify, request
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import choose_encoder
 
 from .edr.recorder import edr_recorded
 from .platform.errors import NotFound, PlatformError, Rejected, Unavailable
+from .services import services
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,10 @@ _probe_session.trust_env = False  # like the platform client: no proxies from th
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    """Liveness: the process serves requests. Touches nothing else."""
-    return Response("ok\n", mimetype="text/plain")
+    """Liveness: the process serves requests. Touches nothing else; names the running release."""
+    from . import __version__
+
+    return Response(f"ok {__version__}\n", mimetype="text/plain")
 
 
 @bp.get("/readyz")
@@ -111,7 +114,7 @@ def metrics() -> Response:
 
 def _store_status() -> str:
     try:
-        current_app.extensions["selfcare"].store.ping()
+        services().store.ping()
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"; the class is enough
         log.warning("readiness: store PING failed: %s", type(exc).__name__)
         return "unavailable"
@@ -120,7 +123,7 @@ def _store_status() -> str:
 
 def _platform_status() -> str:
     """``ok`` if the platform root answers HTTP below 500 (any route, no credential needed)."""
-    url = current_app.extensions["selfcare"].settings.platform_url
+    url = services().settings.platform_url
     try:
         response = _probe_session.head(url, timeout=PLATFORM_PROBE_TIMEOUT, allow_redirects=False)
     except requests.RequestException as exc:
@@ -244,6 +247,6 @@ def init_app(app: Flask) -> None:
     # First before-request hook, so requests refused by later hooks (403, 401) are timed too.
     app.before_request_funcs.setdefault(None, []).insert(0, _start_timer)
     app.after_request(_count_request)
-    instrument_platform(app.extensions["selfcare"].platform)
+    instrument_platform(services(app).platform)
     # Metrics are per process, so one receiver serves every app (connecting again is a no-op).
     edr_recorded.connect(_on_edr)

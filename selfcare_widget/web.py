@@ -17,49 +17,22 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from werkzeug.exceptions import HTTPException
 
+from .auth.credentials import requested_partner, session_token_from_request
 from .auth.user import WidgetUser
+from .services import services
 
 log = logging.getLogger(__name__)
 
-SESSION_FIELD = "_st"  # form field carrying the session token (never a URL parameter)
-PARTNER_FIELD = "_partner"
 EXPOSED_HEADERS = "X-Selfcare-Action, X-Selfcare-Session, X-Selfcare-Signed-Out, Content-Disposition, HX-Retarget, HX-Reswap"
 PREFLIGHT_MAX_AGE = "7200"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-
-
-def _form_value(name: str) -> str:
-    """A field of a form-encoded POST body; "" for other requests or a body that cannot be read
-    (too large, malformed) — that request then gets its own 4xx from the view or error handler."""
-    if request.method != "POST" or request.mimetype != "application/x-www-form-urlencoded":
-        return ""
-    try:
-        return request.form.get(name, "")
-    except HTTPException:
-        return ""
-
-
-def session_token_from_request() -> str:
-    """The session token: ``Authorization: Bearer`` or the ``_st`` form field; never the URL."""
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return header[7:].strip()
-    return _form_value(SESSION_FIELD)
-
-
-def requested_partner():
-    """The partner a request is for: the session's, else the ``_partner`` field; None if unknown."""
-    partners = current_app.extensions["selfcare"].partners
-    if current_user and current_user.is_authenticated:
-        return partners.get(current_user.partner_id)
-    return partners.get(_form_value(PARTNER_FIELD) or _form_value("partner"))
 
 
 def _load_user_from_request(_request) -> WidgetUser | None:
     token = session_token_from_request()
     if not token:
         return None
-    session = current_app.extensions["selfcare"].sessions.load(token)
+    session = services().sessions.load(token)
     if session is None:
         return None
     g.locale = session.locale
@@ -132,22 +105,24 @@ def init_app(app: Flask) -> None:
             return exc.response
         if exc.code == 401:
             return _unauthorized()
-        return render_template(
-            "widget/error.html", status=exc.code, message=_http_message(exc.code)
-        ), exc.code
+        return error_fragment(_http_message(exc.code), exc.code or 500)
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):
         log.exception("unhandled error (request %s)", g.get("request_id"))
-        message = _("Something went wrong on our side. Please try again in a moment.")
-        return render_template("widget/error.html", status=500, message=message), 500
+        return error_fragment(_("Something went wrong on our side. Please try again in a moment."), 500)
+
+
+def error_fragment(message: str, status: int) -> tuple[str, int]:
+    """Our error box, in the customer's language, for the part that failed only."""
+    return render_template("widget/error.html", status=status, message=message), status
 
 
 def _preflight():
     """Answer CORS preflights for any configured partner origin, cached for two hours."""
     origin = request.headers.get("Origin")
     response = current_app.make_response(("", 204))
-    partners = current_app.extensions["selfcare"].partners.values()
+    partners = services().partners.values()
     if origin and any(p.allows_origin(origin) for p in partners):
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Allow-Methods"] = "GET, POST"

@@ -17,8 +17,9 @@ from flask_login import current_user, login_required, login_user
 
 from .. import edr
 from ..platform import NotFound, PlatformError, Rejected
+from ..services import services
 from ..views.shell import render_shell
-from ..web import requested_partner
+from .credentials import requested_partner
 from .sso import SsoError
 from .user import WidgetUser
 
@@ -28,10 +29,6 @@ bp = Blueprint("auth", __name__)
 
 OTP_TTL_SECONDS = 300
 OTP_MAX_ATTEMPTS = 5
-
-
-def _services():
-    return current_app.extensions["selfcare"]
 
 
 def _partner_or_404():
@@ -46,7 +43,7 @@ def _partner_or_404():
 
 def _customer_of_partner(partner_id: str, customer_id: str) -> bool:
     try:
-        customer = _services().platform.get_customer(customer_id)
+        customer = services().platform.get_customer(customer_id)
     except NotFound:
         return False
     return customer.partner_id == partner_id
@@ -55,11 +52,11 @@ def _customer_of_partner(partner_id: str, customer_id: str) -> bool:
 def _signed_in(partner, customer_id: str, method: str, locale: str | None = None):
     """Create the session, record the EDR, return the shell with the token header."""
     locale = locale if locale in ("cs", "en") else partner.default_locale
-    sessions = _services().sessions
+    sessions = services().sessions
     token = sessions.create(partner.id, customer_id, locale, method)
     # The rest of this request acts as the new user, so the shell can carry its first section.
     login_user(WidgetUser(sessions.load(token), token))
-    edr.record("signin", partner_id=partner.id, customer_id=customer_id, method=method)
+    edr.record(edr.actions.SIGNIN, partner_id=partner.id, customer_id=customer_id, method=method)
     g.locale = locale
     response = current_app.make_response(render_shell(partner, customer_id, section="overview"))
     response.headers["X-Selfcare-Session"] = token
@@ -72,19 +69,19 @@ def sso_exchange():
     partner = _partner_or_404()
     token = request.form.get("token", "")
     try:
-        claims = _services().sso.verify(partner, token)
+        claims = services().sso.verify(partner, token)
         if not _customer_of_partner(partner.id, claims.customer_id):
             raise SsoError("customer_not_of_partner")
     except SsoError as exc:
         log.info("SSO rejected for partner %s: %s", partner.id, exc.reason)
-        edr.record("signin", "failure", partner_id=partner.id, method="sso", reason=exc.reason)
+        edr.record(edr.actions.SIGNIN, "failure", partner_id=partner.id, method="sso", reason=exc.reason)
         return jsonify(error="sso_rejected"), 401
     except PlatformError:
         return jsonify(error="platform_unavailable"), 503
     locale = claims.locale if claims.locale in ("cs", "en") else partner.default_locale
-    session = _services().sessions.create(partner.id, claims.customer_id, locale, "sso")
-    edr.record("signin", partner_id=partner.id, customer_id=claims.customer_id, method="sso")
-    return jsonify(session=session, locale=locale, idleTimeout=_services().settings.session_idle_seconds)
+    session = services().sessions.create(partner.id, claims.customer_id, locale, "sso")
+    edr.record(edr.actions.SIGNIN, partner_id=partner.id, customer_id=claims.customer_id, method="sso")
+    return jsonify(session=session, locale=locale, idleTimeout=services().settings.session_idle_seconds)
 
 
 @bp.post("/auth/signin")
@@ -111,12 +108,16 @@ def password_signin():
         ), 422
     login_key = "".join(ch for ch in login if ch.isdigit()) if "@" not in login else login.lower()
     try:
-        customer_id = _services().platform.authenticate(partner.id, login_key, password)
+        customer_id = services().platform.authenticate(partner.id, login_key, password)
         if not _customer_of_partner(partner.id, customer_id):
             raise Rejected("invalidCredentials")
     except Rejected:
         edr.record(
-            "signin", "failure", partner_id=partner.id, method="password", reason="invalid_credentials"
+            edr.actions.SIGNIN,
+            "failure",
+            partner_id=partner.id,
+            method="password",
+            reason="invalid_credentials",
         )
         return render_template(
             "widget/signin.html",
@@ -161,23 +162,23 @@ def sms_send():
             msisdn=raw,
             error=_("Enter a phone number like 601 234 567."),
         ), 422
-    services = _services()
+    app_services = services()
     try:
-        customer_id = services.platform.find_customer_by_msisdn(msisdn)
+        customer_id = app_services.platform.find_customer_by_msisdn(msisdn)
         if _customer_of_partner(partner.id, customer_id):
             code = f"{secrets.randbelow(10**6):06d}"
             key = _otp_key(partner.id, msisdn)
-            services.store.delete(key)
-            services.store.hset(
+            app_services.store.delete(key)
+            app_services.store.hset(
                 key, mapping={"digest": _code_digest(code, customer_id), "customer": customer_id}
             )
-            services.store.expire(key, OTP_TTL_SECONDS)
+            app_services.store.expire(key, OTP_TTL_SECONDS)
             text = _(
                 "Your %(partner)s sign-in code is %(code)s. It is valid for 5 minutes.",
                 partner=partner.name,
                 code=code,
             )
-            services.platform.send_sms(msisdn, text)
+            app_services.platform.send_sms(msisdn, text)
     except NotFound:
         pass  # same answer as for a known number: never reveal who is a customer
     except PlatformError:
@@ -193,7 +194,7 @@ def sms_verify():
         abort(404)
     msisdn = _normalise_msisdn(request.form.get("msisdn", ""))
     code = "".join(ch for ch in request.form.get("code", "") if ch.isdigit())
-    store = _services().store
+    store = services().store
     key = _otp_key(partner.id, msisdn)
     entry = store.hgetall(key) if msisdn else {}
     if entry and len(code) == 6:
@@ -205,7 +206,7 @@ def sms_verify():
             return _signed_in(partner, entry["customer"], "sms")
         if attempts >= OTP_MAX_ATTEMPTS:
             store.delete(key)
-    edr.record("signin", "failure", partner_id=partner.id, method="sms", reason="invalid_code")
+    edr.record(edr.actions.SIGNIN, "failure", partner_id=partner.id, method="sms", reason="invalid_code")
     return render_template(
         "widget/sms_code.html",
         partner=partner,
@@ -219,8 +220,8 @@ def sms_verify():
 def logout():
     """End the session; the loader forgets its token and shows the sign-in form."""
     partner = requested_partner()
-    edr.record("signout")
-    _services().sessions.revoke(current_user.token)
+    edr.record(edr.actions.SIGNOUT)
+    services().sessions.revoke(current_user.token)
     response = current_app.make_response(
         render_template("widget/signin.html", partner=partner, signed_out=True)
     )

@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 
 from ..config import Settings
 from ..partners import Partner, SsoVerification
+from ..services import services
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ class DemoStack:
         self.widget_app = create_app(settings=settings, partners=partners)
         # EDRs flow in the demo: one in-process delivery worker on the widget's store
         self.edr_worker = EdrWorker(
-            self.widget_app.extensions["selfcare"].store,
+            services(self.widget_app).store,
             partners,
             "demo",
             WorkerConfig(poll_interval=0.5, backoff_base=1.0, backoff_max=30.0, claim_idle_ms=10_000),

@@ -16,6 +16,9 @@ from blinker import Namespace
 from flask import current_app, g, request
 from flask_login import current_user
 
+from ..services import services
+from .actions import ACTIONS, Outcome
+
 log = logging.getLogger(__name__)
 
 STREAM_PREFIX = "sc:edr:"
@@ -33,7 +36,7 @@ def stream_key(partner_id: str) -> str:
 
 def record(
     action: str,
-    outcome: str = "success",
+    outcome: Outcome = "success",
     *,
     partner_id: str | None = None,
     customer_id: str | None = None,
@@ -43,12 +46,15 @@ def record(
     """Append one EDR for the current request; returns its id (None if it could not be stored).
 
     ``partner_id``/``customer_id`` default to the signed-in user's; pass them explicitly for
-    actions before sign-in (e.g. a failed SSO exchange).
+    actions before sign-in (e.g. a failed SSO exchange). ``action`` is one of
+    ``edr.actions.ACTIONS`` with one of its outcomes; anything else is a programming error.
     """
+    if outcome not in ACTIONS.get(action, ()):
+        raise ValueError(f"EDR action {action!r} with outcome {outcome!r} is not in edr.actions")
     user = current_user if current_user and current_user.is_authenticated else None
     partner_id = partner_id or (user.partner_id if user else None) or "unknown"
     customer_id = customer_id or (user.customer_id if user else "") or ""
-    partner = current_app.extensions["selfcare"].partners.get(partner_id)
+    partner = services().partners.get(partner_id)
     edr = {
         "id": str(uuid.uuid4()),
         "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
@@ -70,7 +76,7 @@ def record(
         details=details,
     )
     try:
-        store = current_app.extensions["selfcare"].store
+        store = services().store
         store.xadd(
             stream_key(partner_id),
             {"edr": json.dumps(edr, ensure_ascii=False, default=str)},

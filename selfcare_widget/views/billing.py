@@ -6,7 +6,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
@@ -14,9 +14,10 @@ from .. import edr
 from ..invoices.pdf import find_logo, kind_label, render_invoice_pdf
 from ..invoices.spayd import variable_symbol
 from ..invoices.summary import MonthTotal, group_lines, monthly_totals, vat_recap
-from ..platform import NotFound, PlatformError
+from ..platform import NotFound
 from ..platform.models import Invoice
-from .common import partner, platform, platform_error_fragment, trigger_action
+from ..services import services
+from .common import partner, platform, today, trigger_action
 
 bp = Blueprint("billing", __name__)
 
@@ -25,10 +26,6 @@ bp = Blueprint("billing", __name__)
 _BILL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 # Chart geometry (SVG user units); the SVG scales to the width of the widget.
 CHART_W, CHART_H, CHART_TOP, CHART_BOTTOM = 600, 200, 10, 30
-
-
-def _today() -> date:
-    return date.today()
 
 
 def _own_account_ids() -> set[str]:
@@ -52,11 +49,11 @@ def own_invoice(invoice_id: str) -> Invoice:
     return invoice
 
 
-def invoice_state(invoice: Invoice, today: date) -> str:
-    """``paid``, ``overdue`` or ``unpaid``."""
+def invoice_state(invoice: Invoice, day: date) -> str:
+    """``paid``, ``overdue`` or ``unpaid`` on ``day``."""
     if invoice.is_paid:
         return "paid"
-    return "overdue" if invoice.is_overdue(today) else "unpaid"
+    return "overdue" if invoice.is_overdue(day) else "unpaid"
 
 
 def chart_bars(totals: list[MonthTotal]) -> list[dict]:
@@ -86,21 +83,18 @@ def chart_bars(totals: list[MonthTotal]) -> list[dict]:
 def index():
     """The customer's invoices, newest first, with the last 12 months' totals as SVG bars."""
     port = platform()
-    try:
-        invoices = [
-            invoice
-            for account in port.list_billing_accounts(current_user.customer_id)
-            for invoice in port.list_invoices(account.id)
-        ]
-    except PlatformError as exc:
-        return platform_error_fragment(exc)
+    invoices = [
+        invoice
+        for account in port.list_billing_accounts(current_user.customer_id)
+        for invoice in port.list_invoices(account.id)
+    ]
     invoices.sort(key=lambda i: (i.issue_date, i.number), reverse=True)
-    today = _today()
+    day = today()
     return render_template(
         "widget/billing/list.html",
         invoices=invoices,
-        states={i.id: invoice_state(i, today) for i in invoices},
-        bars=chart_bars(monthly_totals(invoices, today)),
+        states={i.id: invoice_state(i, day) for i in invoices},
+        bars=chart_bars(monthly_totals(invoices, day)),
         chart={"width": CHART_W, "height": CHART_H, "baseline": CHART_H - CHART_BOTTOM},
     )
 
@@ -109,16 +103,13 @@ def index():
 @login_required
 def invoice():
     """One invoice: lines grouped by kind with subtotals, and the VAT recap."""
-    try:
-        bill = own_invoice(request.form.get("invoice", ""))
-        lines = platform().list_invoice_lines(bill.id)
-    except PlatformError as exc:
-        return platform_error_fragment(exc)
-    edr.record("invoice.view", invoice=bill.id, number=bill.number)
+    bill = own_invoice(request.form.get("invoice", ""))
+    lines = platform().list_invoice_lines(bill.id)
+    edr.record(edr.actions.INVOICE_VIEW, invoice=bill.id, number=bill.number)
     return render_template(
         "widget/billing/detail.html",
         invoice=bill,
-        state=invoice_state(bill, _today()),
+        state=invoice_state(bill, today()),
         variable_symbol=variable_symbol(bill.number),
         groups=group_lines(lines),
         recap=vat_recap(lines),
@@ -131,14 +122,11 @@ def invoice():
 def invoice_pdf():
     """The invoice as a PDF download (authenticated POST only; no token ever in a URL)."""
     port = platform()
-    try:
-        bill = own_invoice(request.form.get("invoice", ""))
-        lines = port.list_invoice_lines(bill.id)
-        customer = port.get_customer(current_user.customer_id)
-    except PlatformError as exc:
-        return platform_error_fragment(exc)
+    bill = own_invoice(request.form.get("invoice", ""))
+    lines = port.list_invoice_lines(bill.id)
+    customer = port.get_customer(current_user.customer_id)
     who = partner()
-    themes_dir = current_app.extensions["selfcare"].settings.themes_dir
+    themes_dir = services().settings.themes_dir
     rendered = render_invoice_pdf(
         bill,
         lines,
@@ -148,8 +136,8 @@ def invoice_pdf():
         logo=find_logo(themes_dir, who.theme),
         locale=str(get_locale() or "cs"),
     )
-    edr.record("invoice.download", invoice=bill.id, number=bill.number, bytes=len(rendered.data))
+    edr.record(edr.actions.INVOICE_DOWNLOAD, invoice=bill.id, number=bill.number, bytes=len(rendered.data))
     response = Response(rendered.data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
     response.headers["Cache-Control"] = "no-store"
-    return trigger_action(response, "invoice.download")
+    return trigger_action(response, edr.actions.INVOICE_DOWNLOAD)

@@ -1,23 +1,35 @@
-"""Helpers shared by the feature views: the platform, ownership checks, HX response headers."""
+"""Helpers shared by the feature views: the platform, the customer's SIMs, errors, HX headers."""
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, render_template
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..i18n import TIME_ZONE
+from ..partners import Partner
 from ..platform import NotFound, Platform, PlatformError, Rejected
 from ..platform.models import Sim
+from ..services import services
+from ..web import error_fragment
 
 
 def platform() -> Platform:
     """The platform port of this app."""
-    return current_app.extensions["selfcare"].platform
+    return services().platform
 
 
-def partner():
+def partner() -> Partner:
     """The signed-in customer's partner."""
-    return current_app.extensions["selfcare"].partners[current_user.partner_id]
+    return services().partners[current_user.partner_id]
+
+
+def today() -> date:
+    """Today in the platform's time zone (bills, call-log days and orders are Prague days)."""
+    return datetime.now(ZoneInfo(TIME_ZONE)).date()
 
 
 def own_sim(product_id: str, sims: list[Sim] | None = None) -> Sim:
@@ -29,14 +41,24 @@ def own_sim(product_id: str, sims: list[Sim] | None = None) -> Sim:
     abort(404)
 
 
-def platform_error_fragment(exc: PlatformError, status: int = 503) -> tuple[str, int]:
-    """A friendly error for the affected part only; the rest of the widget keeps working."""
+def chosen_sim(sims: list[Sim]) -> Sim | None:
+    """The SIM named by the form's ``sim`` field (404 if not the customer's), else the first."""
+    wanted = request.form.get("sim", "").strip()
+    if wanted:
+        return own_sim(wanted, sims)
+    return sims[0] if sims else None
+
+
+def platform_error(exc: PlatformError) -> tuple[str, int]:
+    """The answer to a platform failure a view did not handle itself (registered error handler).
+
+    The affected part shows a friendly error; the rest of the widget keeps working.
+    """
     if isinstance(exc, NotFound):
-        return render_template("widget/error.html", status=404, message=_("This item was not found.")), 404
+        return error_fragment(_("This item was not found."), 404)
     if isinstance(exc, Rejected):
-        return render_template("widget/error.html", status=422, message=rejection_message(exc)), 422
-    message = _("This part is temporarily unavailable. Please try again in a moment.")
-    return render_template("widget/error.html", status=status, message=message, retry=True), status
+        return error_fragment(rejection_message(exc), 422)
+    return error_fragment(_("This part is temporarily unavailable. Please try again in a moment."), 503)
 
 
 def rejection_message(exc: Rejected) -> str:

@@ -13,14 +13,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import edr
-from ..contact_validation import COUNTRIES, FIELDS, changed_fields, display_phone, validate_contact
 from ..platform import PlatformError, Rejected
 from ..platform.models import ContactDetails, Customer
-from .common import platform, platform_error_fragment, rejection_message, trigger_action
+from .common import platform, rejection_message, trigger_action
+from .contact_validation import COUNTRIES, FIELDS, changed_fields, display_phone, validate_contact
 
 bp = Blueprint("contact", __name__)
 
-ACTION = "contact.change"
+ACTION = edr.actions.CONTACT_CHANGE
 
 
 def _entered_from(contact: ContactDetails) -> dict[str, str]:
@@ -70,10 +70,7 @@ def _render_form(
 @login_required
 def index():
     """The customer's contact details with an Edit button."""
-    try:
-        customer = platform().get_customer(current_user.customer_id)
-    except PlatformError as exc:
-        return platform_error_fragment(exc)
+    customer = platform().get_customer(current_user.customer_id)
     # "refocus" comes from buttons inside the section (Cancel), which the swap removes.
     return _render_view(customer, refocus=request.form.get("refocus") == "1")
 
@@ -82,10 +79,7 @@ def index():
 @login_required
 def edit():
     """The edit form, filled with the current details."""
-    try:
-        customer = platform().get_customer(current_user.customer_id)
-    except PlatformError as exc:
-        return platform_error_fragment(exc)
+    customer = platform().get_customer(current_user.customer_id)
     return _render_form(_entered_from(customer.contact))
 
 
@@ -98,10 +92,7 @@ def save():
     if not checked.ok:
         return _render_form(checked.entered, checked.errors), 422
     port = platform()
-    try:
-        current = port.get_customer(customer_id)
-    except PlatformError as exc:
-        return platform_error_fragment(exc)
+    current = port.get_customer(customer_id)
     assert checked.contact is not None  # validated above
     changed = changed_fields(current.contact, checked.contact)
     if not changed:
@@ -113,9 +104,9 @@ def save():
         edr.record(ACTION, "failure", fields=fields, reason=exc.code)
         message = rejection_message(exc) if exc.code != "invalidContact" else _invalid_contact_message()
         return _render_form(checked.entered, form_error=message), 422
-    except PlatformError as exc:
+    except PlatformError:
         edr.record(ACTION, "failure", fields=fields, reason="unavailable")
-        return platform_error_fragment(exc)
+        raise  # the registered handler answers with the friendly error
     edr.record(ACTION, fields=fields)
     response = make_response(_render_view(updated, _("Your contact details have been saved.")))
     return trigger_action(response, ACTION)

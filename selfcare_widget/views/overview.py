@@ -8,9 +8,8 @@ from datetime import datetime, timezone
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from ..platform import PlatformError
 from ..platform.models import BucketKind, UnitBucket
-from .common import platform, platform_error_fragment
+from .common import platform
 
 bp = Blueprint("overview", __name__)
 
@@ -31,12 +30,9 @@ def index():
     Three platform calls however many SIMs: customer, SIM products, all their buckets.
     """
     port = platform()
-    try:
-        customer = port.get_customer(current_user.customer_id)
-        sims = port.list_sims(current_user.customer_id)
-        buckets = port.list_buckets([sim.product_id for sim in sims]) if sims else []
-    except PlatformError as exc:
-        return platform_error_fragment(exc)
+    customer = port.get_customer(current_user.customer_id)
+    sims = port.list_sims(current_user.customer_id)
+    buckets = port.list_buckets([sim.product_id for sim in sims]) if sims else []
     grouped = _by_sim(buckets)
     data_used_up = any(b.kind is BucketKind.DATA and b.used_up for b in buckets)
     return render_template(

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, make_response, render_template, request
 from flask_babel import gettext as _
@@ -19,14 +17,15 @@ from flask_login import current_user, login_required
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .. import edr
-from ..i18n import TIME_ZONE
 from ..platform import PlatformError, Rejected
 from ..platform.models import Order, PackageOffer, Sim
+from ..web import error_fragment
 from .common import (
+    chosen_sim,
     own_sim,
     platform,
-    platform_error_fragment,
     rejection_message,
+    today,
     trigger_action,
 )
 
@@ -84,14 +83,6 @@ def idempotency_key(nonce: str) -> str:
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def _chosen_sim(sims: list[Sim]) -> Sim | None:
-    """The SIM named by the form (404 if not the customer's), else the first one."""
-    wanted = request.form.get("sim", "")
-    if wanted:
-        return own_sim(wanted, sims)
-    return sims[0] if sims else None
-
-
 def _render_section(sims: list[Sim], sim: Sim | None, status: str = "", error: str = "") -> str:
     """The packages section of ``sim``: ordered packages, available offers, SIM selector."""
     ordered, offers = [], []
@@ -117,11 +108,8 @@ def _render_section(sims: list[Sim], sim: Sim | None, status: str = "", error: s
 @login_required
 def index():
     """Ordered and available packages of one SIM (form field ``sim``; default the first SIM)."""
-    try:
-        sims = platform().list_sims(current_user.customer_id)
-        return _render_section(sims, _chosen_sim(sims))
-    except PlatformError as exc:
-        return platform_error_fragment(exc)
+    sims = platform().list_sims(current_user.customer_id)
+    return _render_section(sims, chosen_sim(sims))
 
 
 def _allowed_offer(sim: Sim, offering_id: str) -> PackageOffer | None:
@@ -136,10 +124,13 @@ def _not_allowed(sim: Sim, offering_id: str, record: bool = True):
     """A 422 fragment for an offering this SIM's tariff does not allow (EDR on the order step)."""
     if record:
         edr.record(
-            "package.order", "rejected", sim=sim.product_id, offering=offering_id, code="offeringNotAllowed"
+            edr.actions.PACKAGE_ORDER,
+            "rejected",
+            sim=sim.product_id,
+            offering=offering_id,
+            code="offeringNotAllowed",
         )
-    message = rejection_message(Rejected("offeringNotAllowed"))
-    return render_template("widget/error.html", status=422, message=message), 422
+    return error_fragment(rejection_message(Rejected("offeringNotAllowed")), 422)
 
 
 @bp.post("/w/packages/confirm")
@@ -147,11 +138,8 @@ def _not_allowed(sim: Sim, offering_id: str, record: bool = True):
 def confirm():
     """The summary to confirm (name, price, start, charge) with a signed idempotency token."""
     offering_id = request.form.get("offering", "")
-    try:
-        sim = own_sim(request.form.get("sim", ""))
-        offer = _allowed_offer(sim, offering_id)
-    except PlatformError as exc:
-        return platform_error_fragment(exc)
+    sim = own_sim(request.form.get("sim", ""))
+    offer = _allowed_offer(sim, offering_id)
     if offer is None:
         return _not_allowed(sim, offering_id, record=False)
     return render_template(
@@ -159,7 +147,7 @@ def confirm():
         sim=sim,
         offer=offer,
         token=issue_order_token(sim.product_id, offering_id),
-        today=datetime.now(ZoneInfo(TIME_ZONE)).date(),
+        today=today(),
     )
 
 
@@ -168,17 +156,19 @@ def confirm():
 def order():
     """Place the confirmed order (idempotent); re-renders the section with both lists updated."""
     offering_id = request.form.get("offering", "")
-    try:
-        sim = own_sim(request.form.get("sim", ""))
-    except PlatformError as exc:
-        return platform_error_fragment(exc)
+    sim = own_sim(request.form.get("sim", ""))
     nonce = verify_order_token(request.form.get("confirmation", ""), sim.product_id, offering_id)
     if nonce is None:
         edr.record(
-            "package.order", "rejected", sim=sim.product_id, offering=offering_id, code="invalidConfirmation"
+            edr.actions.PACKAGE_ORDER,
+            "rejected",
+            sim=sim.product_id,
+            offering=offering_id,
+            code="invalidConfirmation",
         )
-        message = _("This confirmation is not valid any more. Please choose the package again.")
-        return render_template("widget/error.html", status=400, message=message), 400
+        return error_fragment(
+            _("This confirmation is not valid any more. Please choose the package again."), 400
+        )
     try:
         offer = _allowed_offer(sim, offering_id)
         if offer is None:
@@ -187,19 +177,21 @@ def order():
             current_user.customer_id, sim.product_id, offering_id, idempotency_key=idempotency_key(nonce)
         )
     except Rejected as exc:
-        edr.record("package.order", "rejected", sim=sim.product_id, offering=offering_id, code=exc.code)
-        return render_template("widget/error.html", status=422, message=rejection_message(exc)), 422
+        edr.record(
+            edr.actions.PACKAGE_ORDER, "rejected", sim=sim.product_id, offering=offering_id, code=exc.code
+        )
+        return error_fragment(rejection_message(exc), 422)
     except PlatformError:
-        edr.record("package.order", "failed", sim=sim.product_id, offering=offering_id)
+        edr.record(edr.actions.PACKAGE_ORDER, "failure", sim=sim.product_id, offering=offering_id)
         return _order_failed(sim, offering_id)
     _record_order(sim, offer, placed)
-    return trigger_action(_after_order(sim, offer, placed), "package.order")
+    return trigger_action(_after_order(sim, offer, placed), edr.actions.PACKAGE_ORDER)
 
 
 def _record_order(sim: Sim, offer: PackageOffer, placed: Order) -> None:
     """EDR of a placed order; a repeated submit of one confirmation says so (same order id)."""
     edr.record(
-        "package.order",
+        edr.actions.PACKAGE_ORDER,
         "success",
         sim=sim.product_id,
         offering=offer.offering_id,

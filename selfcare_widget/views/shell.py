@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from ..platform import PlatformError
 from . import SECTION_IDS, SECTIONS
-from .common import platform
+from .common import partner, platform
 
 bp = Blueprint("shell", __name__)
 
@@ -16,13 +16,17 @@ bp = Blueprint("shell", __name__)
 def _section_html(section_id: str) -> Markup | None:
     """The section rendered by its own view, to ship with the shell in one round trip.
 
-    None when it cannot be inlined (no signed-in user in this request, or the view answered
-    anything but 200); the shell then loads it with its own request.
+    None when it cannot be inlined (no signed-in user in this request, the platform failed, or
+    the view answered anything but 200); the shell then loads it with its own request, which
+    shows the section's own error.
     """
     if not current_user.is_authenticated:
         return None
     endpoint = next(s.endpoint for s in SECTIONS if s.id == section_id)
-    response = current_app.make_response(current_app.view_functions[endpoint]())
+    try:
+        response = current_app.make_response(current_app.view_functions[endpoint]())
+    except PlatformError:
+        return None
     if response.status_code != 200 or response.mimetype != "text/html":
         return None
     return Markup(response.get_data(as_text=True))  # noqa: S704 - the section view's own escaped HTML
@@ -52,5 +56,4 @@ def index():
     section = request.form.get("section", "overview")
     if section not in SECTION_IDS:
         abort(404)
-    partner = current_app.extensions["selfcare"].partners[current_user.partner_id]
-    return render_shell(partner, current_user.customer_id, section)
+    return render_shell(partner(), current_user.customer_id, section)

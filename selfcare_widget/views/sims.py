@@ -16,13 +16,8 @@ from flask_login import current_user, login_required
 from .. import edr
 from ..platform import NotFound, PlatformError, Rejected
 from ..platform.models import Sim, SimCard, SimSettings
-from .common import (
-    own_sim,
-    platform,
-    platform_error_fragment,
-    rejection_message,
-    trigger_action,
-)
+from ..web import error_fragment
+from .common import own_sim, platform, rejection_message, trigger_action
 
 bp = Blueprint("sims", __name__)
 
@@ -91,14 +86,11 @@ def _render_detail(sim: Sim, status: str = "", error: str = "") -> str:
 def index():
     """The customer's SIMs, or (form field ``sim`` = product id) that SIM's detail and settings."""
     wanted = request.form.get("sim", "")
-    try:
-        sims = platform().list_sims(current_user.customer_id)
-        if wanted:
-            return _render_detail(own_sim(wanted, sims))
-        if len(sims) == 1:
-            return _render_detail(sims[0])
-    except PlatformError as exc:
-        return platform_error_fragment(exc)
+    sims = platform().list_sims(current_user.customer_id)
+    if wanted:
+        return _render_detail(own_sim(wanted, sims))
+    if len(sims) == 1:
+        return _render_detail(sims[0])
     return render_template("widget/sims/list.html", sims=sims)
 
 
@@ -107,14 +99,7 @@ def _parse_setting() -> tuple[str, bool]:
     name = request.form.get("setting", "")
     value = request.form.get("value", "").lower()
     if name not in TOGGLES_BY_NAME or value not in _BOOLEANS:
-        abort(
-            make_response(
-                render_template(
-                    "widget/error.html", status=400, message=_("This setting cannot be changed here.")
-                ),
-                400,
-            )
-        )
+        abort(make_response(*error_fragment(_("This setting cannot be changed here."), 400)))
     return name, _BOOLEANS[value]
 
 
@@ -135,16 +120,13 @@ def _toggle_response(sim: Sim, name: str, state: bool, status: str = "", error: 
 def setting() -> Response:
     """Switch one setting; returns that toggle showing the state the platform confirmed."""
     name, wanted = _parse_setting()
-    try:
-        sim = own_sim(request.form.get("sim", ""))
-        old = getattr(settings_of(sim), name)
-    except PlatformError as exc:
-        return platform_error_fragment(exc)
+    sim = own_sim(request.form.get("sim", ""))
+    old = getattr(settings_of(sim), name)
     try:
         confirmed = getattr(platform().update_sim_settings(sim.service_id, {name: wanted}), name)
     except Rejected as exc:
         edr.record(
-            "sim.setting.change",
+            edr.actions.SIM_SETTING_CHANGE,
             "rejected",
             sim=sim.product_id,
             setting=name,
@@ -156,17 +138,23 @@ def setting() -> Response:
             sim, name, _real_state(sim, name, old), error=rejection_message(exc), code=422
         )
     except PlatformError:
-        edr.record("sim.setting.change", "failed", sim=sim.product_id, setting=name, old=old, new=wanted)
+        edr.record(
+            edr.actions.SIM_SETTING_CHANGE, "failure", sim=sim.product_id, setting=name, old=old, new=wanted
+        )
         message = _("The change could not be made right now. Please try again in a moment.")
         return _toggle_response(sim, name, _real_state(sim, name, old), error=message, code=503)
-    edr.record("sim.setting.change", "success", sim=sim.product_id, setting=name, old=old, new=confirmed)
+    edr.record(
+        edr.actions.SIM_SETTING_CHANGE, "success", sim=sim.product_id, setting=name, old=old, new=confirmed
+    )
     label = TOGGLES_BY_NAME[name].label
     status = (
         _("%(setting)s is now on.", setting=label)
         if confirmed
         else _("%(setting)s is now off.", setting=label)
     )
-    return trigger_action(_toggle_response(sim, name, confirmed, status=status), "sim.setting.change")
+    return trigger_action(
+        _toggle_response(sim, name, confirmed, status=status), edr.actions.SIM_SETTING_CHANGE
+    )
 
 
 def _real_state(sim: Sim, name: str, fallback: bool) -> bool:
@@ -181,9 +169,7 @@ def _real_state(sim: Sim, name: str, fallback: bool) -> bool:
 @login_required
 def block():
     """Step one of blocking a lost/stolen SIM: the inline confirmation (or, ``step=cancel``, back)."""
-    sim = _own_sim_or_error()
-    if not isinstance(sim, Sim):
-        return sim
+    sim = own_sim(request.form.get("sim", ""))
     if request.form.get("step") == "cancel":
         return render_template("widget/sims/_block.html", sim=sim, focus=True)
     return render_template("widget/sims/_block_confirm.html", sim=sim)
@@ -193,34 +179,21 @@ def block():
 @login_required
 def block_confirm():
     """Step two: block the SIM (not reversible online); re-renders the SIM's detail."""
-    sim = _own_sim_or_error()
-    if not isinstance(sim, Sim):
-        return sim
+    sim = own_sim(request.form.get("sim", ""))
     try:
         platform().update_sim_settings(sim.service_id, {"sim_blocked": True})
     except Rejected as exc:
-        edr.record("sim.block", "rejected", sim=sim.product_id, code=exc.code)
+        edr.record(edr.actions.SIM_BLOCK, "rejected", sim=sim.product_id, code=exc.code)
         return _detail_after(sim, error=rejection_message(exc), code=422)
-    except PlatformError as exc:
-        edr.record("sim.block", "failed", sim=sim.product_id)
-        return platform_error_fragment(exc)
-    edr.record("sim.block", "success", sim=sim.product_id)
+    except PlatformError:
+        edr.record(edr.actions.SIM_BLOCK, "failure", sim=sim.product_id)
+        raise  # the registered handler answers with the friendly error
+    edr.record(edr.actions.SIM_BLOCK, "success", sim=sim.product_id)
     status = _("The SIM is blocked. Nobody can use it any more; contact customer care for a new one.")
-    return trigger_action(_detail_after(sim, status=status), "sim.block")
-
-
-def _own_sim_or_error():
-    """The signed-in customer's SIM named by the form (404 if not theirs), or an error fragment."""
-    try:
-        return own_sim(request.form.get("sim", ""))
-    except PlatformError as exc:
-        return platform_error_fragment(exc)
+    return trigger_action(_detail_after(sim, status=status), edr.actions.SIM_BLOCK)
 
 
 def _detail_after(sim: Sim, status: str = "", error: str = "", code: int = 200):
     """The detail fragment after a block attempt, with the SIM re-read (its state changed)."""
-    try:
-        fresh = own_sim(sim.product_id)
-        return make_response(_render_detail(fresh, status=status, error=error), code)
-    except PlatformError as exc:
-        return platform_error_fragment(exc)
+    fresh = own_sim(sim.product_id)
+    return make_response(_render_detail(fresh, status=status, error=error), code)

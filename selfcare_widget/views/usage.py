@@ -16,37 +16,25 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import htmx_flask
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from .. import edr
-from ..i18n import TIME_ZONE
+from ..i18n import megabytes, mmss, network_label
 from ..platform import PlatformError
 from ..platform.models import Sim, UsageKind, UsagePage, UsageRecord, UsageSummary
-from ..usage_filters import MESSAGES, PAGE_SIZE, CallLogQuery, ParseResult, parse
-from .common import own_sim, platform, platform_error_fragment, trigger_action
+from .common import chosen_sim, platform, platform_error, today, trigger_action
+from .usage_filters import MESSAGES, PAGE_SIZE, CallLogQuery, ParseResult, parse
 
 bp = Blueprint("usage", __name__)
 
 EXPORT_CHUNK = 1000  # records per platform call while streaming a CSV
-BYTES_PER_MB = 1024 * 1024  # operators bill data in binary megabytes
-
-NETWORK_LABELS = {
-    "mobile_cz": _l("mobile network in CZ"),
-    "fixed_cz": _l("fixed network in CZ"),
-    "onnet": _l("own network"),
-    "foreign": _l("abroad"),
-    "internet": _l("internet"),
-    "none": "—",  # no destination (data, fees): a dash needs no translation
-}
 
 TYPE_LABELS = {
     "all": _l("All records"),
@@ -57,36 +45,7 @@ TYPE_LABELS = {
 }
 
 
-# --------------------------------------------------------------------------- formatting
-
-
-def mmss(seconds: int) -> str:
-    """Call duration as ``mm:ss``; hours roll into minutes (4503 s -> ``75:03``)."""
-    minutes, secs = divmod(max(0, int(seconds)), 60)
-    return f"{minutes:02d}:{secs:02d}"
-
-
-def megabytes(volume_bytes: int) -> Decimal:
-    """Bytes -> MB rounded to one decimal."""
-    return (Decimal(volume_bytes) / BYTES_PER_MB).quantize(Decimal("0.1"))
-
-
-def network_label(code: str) -> str:
-    """Translated label of a destination network code (unknown codes are shown as they are)."""
-    label = NETWORK_LABELS.get(code)
-    return str(label) if label is not None else code
-
-
-@bp.app_template_filter("usage_amount")
-def usage_amount(record: UsageRecord) -> str:
-    """The 'duration or count' cell: ``mm:ss`` for calls, MB for data, the count otherwise."""
-    from ..i18n import number
-
-    if record.kind is UsageKind.VOICE:
-        return mmss(record.duration_seconds)
-    if record.kind is UsageKind.DATA:
-        return f"{number(megabytes(record.volume_bytes), 1)} MB"
-    return number(record.count)
+# --------------------------------------------------------------------------- CSV cells
 
 
 def _czech_decimal(value: Decimal, digits: int) -> str:
@@ -100,19 +59,6 @@ def _csv_cell(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- request handling
-
-
-def today() -> date:
-    """Today in the platform's time zone (the call log's days are Prague days)."""
-    return datetime.now(ZoneInfo(TIME_ZONE)).date()
-
-
-def _selected_sim(sims: list[Sim]) -> Sim | None:
-    """The SIM named by the ``sim`` field (404 if not the customer's), else the first one."""
-    product_id = request.form.get("sim", "").strip()
-    if product_id:
-        return own_sim(product_id, sims)
-    return sims[0] if sims else None
 
 
 def _fetch_page(query: CallLogQuery, sim: Sim) -> tuple[UsagePage, UsageSummary, CallLogQuery]:
@@ -133,18 +79,26 @@ def _results_context(sim: Sim, parsed: ParseResult) -> tuple[dict, int]:
     """What the results region shows, and the status: 200, 422 (bad filters) or 5xx/404."""
     context: dict = {"sim": sim, "parsed": parsed, "messages": MESSAGES}
     if not parsed.ok:
-        edr.record("usage.view", "rejected", sim=sim.product_id, errors=sorted(parsed.errors.values()))
+        edr.record(
+            edr.actions.USAGE_VIEW, "rejected", sim=sim.product_id, errors=sorted(parsed.errors.values())
+        )
         return context, 422
     query = parsed.query
     assert query is not None
     try:
         page, summary, query = _fetch_page(query, sim)
     except PlatformError as exc:
-        edr.record("usage.view", "failure", sim=sim.product_id, filters=query.edr_filters(), page=query.page)
-        failure, status = platform_error_fragment(exc)
+        edr.record(
+            edr.actions.USAGE_VIEW,
+            "failure",
+            sim=sim.product_id,
+            filters=query.edr_filters(),
+            page=query.page,
+        )
+        failure, status = platform_error(exc)
         context["failure"] = Markup(failure)  # noqa: S704 - our own rendered template
         return context, status
-    edr.record("usage.view", sim=sim.product_id, filters=query.edr_filters(), page=query.page)
+    edr.record(edr.actions.USAGE_VIEW, sim=sim.product_id, filters=query.edr_filters(), page=query.page)
     total = page.total if page.total is not None else len(page.records)
     context.update(
         query=query,
@@ -156,15 +110,14 @@ def _results_context(sim: Sim, parsed: ParseResult) -> tuple[dict, int]:
         has_prev=query.page > 1,
         has_next=query.offset + len(page.records) < total,
         summary=summary,
-        mmss=mmss,
-        megabytes=megabytes,
-        network_label=network_label,
     )
     return context, 200
 
 
-def _load_sims() -> list[Sim]:
-    return platform().list_sims(current_user.customer_id)
+def _sims_and_selected() -> tuple[list[Sim], Sim | None]:
+    """The customer's SIMs and the one the form names (404 if not theirs), else the first."""
+    sims = platform().list_sims(current_user.customer_id)
+    return sims, chosen_sim(sims)
 
 
 def _render_section(sims: list[Sim], sim: Sim, parsed: ParseResult, context: dict) -> str:
@@ -178,31 +131,26 @@ def _render_section(sims: list[Sim], sim: Sim, parsed: ParseResult, context: dic
 @login_required
 def index():
     """The call-log section: SIM selector, filter form, and the first page of results."""
-    try:
-        sims = _load_sims()
-    except PlatformError as exc:
-        return platform_error_fragment(exc)
-    sim = _selected_sim(sims)
-    if sim is None:
-        return render_template("widget/usage/index.html", sims=[], sim=None, types=TYPE_LABELS)
-    parsed = parse(request.form, today())
-    context, status = _results_context(sim, parsed)
-    return _render_section(sims, sim, parsed, context), status
+    return _call_log(whole_section=True)
 
 
 @bp.post("/w/usage/results")
 @login_required
 def results():
     """Only the results region (the form posts here on change and submit; paging too)."""
-    try:
-        sims = _load_sims()
-    except PlatformError as exc:
-        return platform_error_fragment(exc)
-    sim = _selected_sim(sims)
+    return _call_log(whole_section=False)
+
+
+def _call_log(whole_section: bool):
+    sims, sim = _sims_and_selected()
     if sim is None:
+        if whole_section:
+            return render_template("widget/usage/index.html", sims=[], sim=None, types=TYPE_LABELS)
         return render_template("widget/usage/_results.html", sim=None)
     parsed = parse(request.form, today())
     context, status = _results_context(sim, parsed)
+    if whole_section:
+        return _render_section(sims, sim, parsed, context), status
     if not parsed.ok:
         # The fields themselves must show what is wrong (aria-invalid, focus on the first one):
         # answer with the whole section and retarget the swap to it.
@@ -292,23 +240,23 @@ def _export_stream(sim: Sim, query: CallLogQuery, first: UsagePage) -> Iterator[
         # Headers are already sent; the file ends short and the EDR says so.
         pass
     finally:
-        edr.record("usage.export", outcome, sim=sim.product_id, filters=query.edr_filters(), rows=written)
+        edr.record(
+            edr.actions.USAGE_EXPORT, outcome, sim=sim.product_id, filters=query.edr_filters(), rows=written
+        )
 
 
 @bp.post("/w/usage/export")
 @login_required
 def export():
     """The filtered period as a CSV download (semicolons, UTF-8 with BOM, Czech decimals)."""
-    try:
-        sims = _load_sims()
-    except PlatformError as exc:
-        return platform_error_fragment(exc)
-    sim = _selected_sim(sims)
+    _, sim = _sims_and_selected()
     if sim is None:
-        return platform_error_fragment(_no_sim())
+        abort(404)
     parsed = parse(request.form, today())
     if parsed.query is None:
-        edr.record("usage.export", "rejected", sim=sim.product_id, errors=sorted(parsed.errors.values()))
+        edr.record(
+            edr.actions.USAGE_EXPORT, "rejected", sim=sim.product_id, errors=sorted(parsed.errors.values())
+        )
         return render_template("widget/usage/_errors.html", parsed=parsed, messages=MESSAGES), 422
     query = parsed.query
     try:
@@ -316,9 +264,11 @@ def export():
         first = platform().list_usage(
             current_user.customer_id, query.usage_filter(sim.product_id), 0, EXPORT_CHUNK
         )
-    except PlatformError as exc:
-        edr.record("usage.export", "failure", sim=sim.product_id, filters=query.edr_filters(), rows=0)
-        return platform_error_fragment(exc)
+    except PlatformError:
+        edr.record(
+            edr.actions.USAGE_EXPORT, "failure", sim=sim.product_id, filters=query.edr_filters(), rows=0
+        )
+        raise  # the registered handler answers with the friendly error
     filename = f"vypis-{sim.msisdn}-{query.date_from.isoformat()}-{query.date_to.isoformat()}.csv"
     response = Response(
         stream_with_context(_export_stream(sim, query, first)),
@@ -327,10 +277,4 @@ def export():
     )
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
-    return trigger_action(response, "usage.export")
-
-
-def _no_sim() -> PlatformError:
-    from ..platform import NotFound
-
-    return NotFound("no SIM")
+    return trigger_action(response, edr.actions.USAGE_EXPORT)

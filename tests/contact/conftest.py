@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 import pytest
 
-from selfcare_widget.contact_validation import FIELDS, display_phone
+from selfcare_widget.views.contact_validation import FIELDS, display_phone
 from selfcare_widget.platform.models import Customer
 from selfcare_widget.platform.tmf import TmfPlatform, TmfSettings
 from tests.conftest import PLATFORM_CREDENTIAL

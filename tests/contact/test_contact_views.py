@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from selfcare_widget.contact_validation import FIELDS
+from selfcare_widget.views.contact_validation import FIELDS
 
 from .conftest import OWNED_CUSTOMER, edrs, form_of
 

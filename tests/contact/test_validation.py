@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from selfcare_widget import contact_validation as cv
+from selfcare_widget.views import contact_validation as cv
 from selfcare_widget.platform.models import ContactDetails
 
 VALID_FORM = {

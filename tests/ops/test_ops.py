@@ -45,11 +45,13 @@ def closed_platform_app(test_partners):
     return make_widget_app(f"http://127.0.0.1:{free_port()}", test_partners)
 
 
-def test_healthz_is_plain_ok_without_auth(client):
+def test_healthz_is_plain_ok_with_the_release_without_auth(client):
+    from selfcare_widget import __version__
+
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
-    assert response.get_data(as_text=True) == "ok\n"
+    assert response.get_data(as_text=True) == f"ok {__version__}\n"
 
 
 def test_readyz_ok_with_store_and_sandbox_up(client):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -111,8 +110,11 @@ def test_usage_filters_match_database(client, records, customer, first, length, 
     assert Decimal(str(summary["chargedAmount"]["value"])) == charged
 
 
-def test_heavy_subscriber_page_is_fast(client, sandbox_db):
-    """A page of 50 over three months for the heavy subscriber: index range scan, a few ms."""
+def test_heavy_subscriber_page_is_an_index_range_scan(client, sandbox_db):
+    """A page of 50 over three months for the heavy subscriber reads the covering index.
+
+    How fast that is, is measured by bench/ (call-log paging), never asserted here.
+    """
     conn = sqlite3.connect(f"file:{sandbox_db}?mode=ro", uri=True)
     plan = " ".join(
         r[-1]
@@ -130,12 +132,6 @@ def test_heavy_subscriber_page_is_fast(client, sandbox_db):
         "usageDate.gte": (TODAY - timedelta(days=90)).isoformat(),
         "usageDate.lt": TODAY.isoformat(),
     }
-    timings = []
-    for offset in range(0, 100 * 50, 50):
-        started = time.perf_counter()
+    for offset in (0, 50, 4950):
         response = client.get("635", "/usage", params={**params, "offset": offset})
-        timings.append(time.perf_counter() - started)
         assert response.headers["X-Result-Count"] == "50"
-    timings.sort()
-    # generous bound for loaded CI machines; the benchmark in bench/ measures the real figure
-    assert timings[98] < 0.15, f"p99 {timings[98] * 1000:.1f} ms"

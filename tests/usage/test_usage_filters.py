@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from selfcare_widget.platform.models import UsageKind
-from selfcare_widget.usage_filters import MESSAGES, PAGE_SIZE, months_back, parse, parse_day
+from selfcare_widget.views.usage_filters import MESSAGES, PAGE_SIZE, months_back, parse, parse_day
 
 TODAY = date(2026, 3, 17)
 

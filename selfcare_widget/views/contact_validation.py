@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields
 import phonenumbers
 from flask_babel import lazy_gettext as _l
 
-from .platform.models import ContactDetails
+from ..platform.models import ContactDetails
 
 #: Form fields in display order; the names are those of :class:`ContactDetails`.
 FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ContactDetails))

@@ -31,7 +31,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from .platform.models import UsageFilter, UsageKind
+from ..platform.models import UsageFilter, UsageKind
 
 PAGE_SIZE = 50
 MAX_MONTHS = 12

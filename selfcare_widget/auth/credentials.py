@@ -1,0 +1,44 @@
+"""What a request carries to say who it is for: the session token and the partner.
+
+The token travels in the ``_st`` field of a form-encoded POST (or as ``Authorization: Bearer``),
+never in a URL; an anonymous request names its partner in the ``_partner`` field.
+"""
+
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from ..partners import Partner
+from ..services import services
+
+SESSION_FIELD = "_st"  # form field carrying the session token (never a URL parameter)
+PARTNER_FIELD = "_partner"
+
+
+def _form_value(name: str) -> str:
+    """A field of a form-encoded POST body; "" for other requests or a body that cannot be read
+    (too large, malformed) — that request then gets its own 4xx from the view or error handler."""
+    if request.method != "POST" or request.mimetype != "application/x-www-form-urlencoded":
+        return ""
+    try:
+        return request.form.get(name, "")
+    except HTTPException:
+        return ""
+
+
+def session_token_from_request() -> str:
+    """The session token: ``Authorization: Bearer`` or the ``_st`` form field; never the URL."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header[7:].strip()
+    return _form_value(SESSION_FIELD)
+
+
+def requested_partner() -> Partner | None:
+    """The partner a request is for: the session's, else the ``_partner`` field; None if unknown."""
+    partners = services().partners
+    if current_user and current_user.is_authenticated:
+        return partners.get(current_user.partner_id)
+    return partners.get(_form_value(PARTNER_FIELD) or _form_value("partner"))

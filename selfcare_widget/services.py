@@ -1,0 +1,38 @@
+"""What the views need besides the request, kept once per app in ``app.extensions``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from flask import Flask, current_app
+
+from .auth.sessions import SessionStore
+from .auth.sso import SsoVerifier
+from .config import Settings
+from .partners import Partner
+from .platform import Platform
+
+EXTENSION = "selfcare"
+
+
+@dataclass
+class Services:
+    """Settings, partners, the shared store, the platform port, sessions and SSO verification."""
+
+    settings: Settings
+    partners: dict[str, Partner]
+    store: redis.Redis
+    platform: Platform
+    sessions: SessionStore
+    sso: SsoVerifier
+
+
+def install(app: Flask, services: Services) -> None:
+    """Make ``services`` the app's (``create_app`` calls this once)."""
+    app.extensions[EXTENSION] = services
+
+
+def services(app: Flask | None = None) -> Services:
+    """The services of ``app``, else of the current app."""
+    return (app or current_app).extensions[EXTENSION]
