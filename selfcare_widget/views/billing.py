@@ -91,7 +91,7 @@ def index():
     invoices.sort(key=lambda i: (i.issue_date, i.number), reverse=True)
     day = today()
     return render_template(
-        "widget/billing/list.html",
+        "widget/billing/index.html",
         invoices=invoices,
         states={i.id: invoice_state(i, day) for i in invoices},
         bars=chart_bars(monthly_totals(invoices, day)),
@@ -107,7 +107,7 @@ def invoice():
     lines = platform().list_invoice_lines(bill.id)
     edr.record(edr.actions.INVOICE_VIEW, invoice=bill.id, number=bill.number)
     return render_template(
-        "widget/billing/detail.html",
+        "widget/billing/_invoice.html",
         invoice=bill,
         state=invoice_state(bill, today()),
         variable_symbol=variable_symbol(bill.number),

@@ -40,7 +40,7 @@ def _render_view(customer: Customer, status_message: str = "", refocus: bool = F
     """The details; ``refocus`` (or a status message) puts focus on the heading after the swap."""
     contact = customer.contact
     return render_template(
-        "widget/contact/view.html",
+        "widget/contact/index.html",
         contact=contact,
         phone=display_phone(contact.phone) if contact.phone else "",
         country=_country_names().get(contact.country, contact.country),
@@ -56,7 +56,7 @@ def _render_form(
     # The loader focuses the first [data-sc-focus]: the first invalid field, else the heading.
     first_invalid = next((name for name in FIELDS if name in errors), None)
     return render_template(
-        "widget/contact/edit.html",
+        "widget/contact/_edit.html",
         entered=entered,
         errors=errors,
         form_error=form_error,

@@ -36,7 +36,7 @@ def index():
     grouped = _by_sim(buckets)
     data_used_up = any(b.kind is BucketKind.DATA and b.used_up for b in buckets)
     return render_template(
-        "widget/overview.html",
+        "widget/overview/index.html",
         customer=customer,
         sims=sims,
         balances=grouped,

@@ -94,7 +94,7 @@ def _render_section(sims: list[Sim], sim: Sim | None, status: str = "", error: s
         ordered.sort(key=lambda p: (p.active_from is None, p.active_from), reverse=True)
         offers = port.list_package_offers(sim.tariff.offering_id)
     return render_template(
-        "widget/packages/section.html",
+        "widget/packages/index.html",
         sims=sims,
         sim=sim,
         ordered=ordered,
@@ -214,14 +214,14 @@ def _after_order(sim: Sim, offer: PackageOffer, placed: Order):
         return make_response(_render_section(sims, own_sim(sim.product_id, sims), status=status))
     except PlatformError:
         # The order stands; only the refreshed lists could not be read.
-        return render_template("widget/packages/ordered_only.html", status=status)
+        return render_template("widget/packages/_ordered_only.html", status=status)
 
 
 def _order_failed(sim: Sim, offering_id: str):
     """The confirmation again (same token, so a retry cannot order twice) with an error."""
     message = _("The order could not be sent right now. Please try again; you will not be charged twice.")
     html = render_template(
-        "widget/packages/order_failed.html",
+        "widget/packages/_order_failed.html",
         sim=sim,
         offer_id=offering_id,
         token=request.form.get("confirmation", ""),

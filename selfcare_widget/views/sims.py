@@ -71,7 +71,7 @@ def _sim_card(sim: Sim) -> SimCard:
 def _render_detail(sim: Sim, status: str = "", error: str = "") -> str:
     """The detail fragment of one SIM (settings read fresh from the platform)."""
     return render_template(
-        "widget/sims/detail.html",
+        "widget/sims/_detail.html",
         sim=sim,
         card=_sim_card(sim),
         settings=settings_of(sim),
@@ -91,7 +91,7 @@ def index():
         return _render_detail(own_sim(wanted, sims))
     if len(sims) == 1:
         return _render_detail(sims[0])
-    return render_template("widget/sims/list.html", sims=sims)
+    return render_template("widget/sims/index.html", sims=sims)
 
 
 def _parse_setting() -> tuple[str, bool]:
@@ -105,7 +105,7 @@ def _parse_setting() -> tuple[str, bool]:
 
 def _toggle_response(sim: Sim, name: str, state: bool, status: str = "", error: str = "", code: int = 200):
     html = render_template(
-        "widget/sims/_toggle_fragment.html",
+        "widget/sims/_toggle.html",
         sim=sim,
         toggle=TOGGLES_BY_NAME[name],
         state=state,

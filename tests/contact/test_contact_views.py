@@ -273,11 +273,11 @@ def test_xss_payloads_from_the_platform_render_inert(app):
     )
     with app.test_request_context():
         view = render_template(
-            "widget/contact/view.html", contact=evil, phone=IMG, country=SCRIPT, status_message=""
+            "widget/contact/index.html", contact=evil, phone=IMG, country=SCRIPT, status_message=""
         )
         entered = {name: getattr(evil, name) for name in FIELDS}
         form = render_template(
-            "widget/contact/edit.html",
+            "widget/contact/_edit.html",
             entered=entered,
             errors={},
             form_error=SCRIPT,
@@ -307,7 +307,7 @@ def test_focus_is_taken_only_after_an_action_inside_the_section(post, owned):
 
 
 def test_platform_outage_gives_a_friendly_error_in_the_section(test_partners):
-    from tests.conftest import PORTAL_ORIGIN, make_widget_app
+    from tests.support import PORTAL_ORIGIN, make_widget_app
     from tests.support import free_port
 
     app = make_widget_app(f"http://127.0.0.1:{free_port()}", test_partners)  # nothing listens there

@@ -14,7 +14,7 @@ from flask import render_template
 from markupsafe import escape
 
 from selfcare_widget.platform.models import Package, PackageOffer, Sim, Tariff
-from tests.conftest import PORTAL_ORIGIN
+from tests.support import PORTAL_ORIGIN
 from tests.packages.conftest import confirmation_of
 from tests.support import serve_wsgi
 
@@ -229,7 +229,7 @@ def test_package_names_and_descriptions_render_inert(app, payload):
     with app.test_request_context("/w/packages", method="POST"):
         bodies = [
             render_template(
-                "widget/packages/section.html",
+                "widget/packages/index.html",
                 sims=[sim, sim],
                 sim=sim,
                 ordered=[ordered],

@@ -198,7 +198,7 @@ def test_platform_text_in_the_detail_is_inert(app, payload):
 
     with app.test_request_context("/w/sims", method="POST"):
         body = render_template(
-            "widget/sims/detail.html",
+            "widget/sims/_detail.html",
             sim=sim,
             card=SimCard("res-x", payload, "available"),
             settings=settings,
