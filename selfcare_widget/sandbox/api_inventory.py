@@ -7,6 +7,7 @@ from flask import Blueprint, Response, jsonify, request
 from .db import dumps, immediate, load_doc, request_conn
 from .errors import ApiError, bad_request, not_found
 from .resources import BASE
+from .resources import SIM_SETTINGS as SETTINGS
 from .tmf630 import Attr, digits_only, list_response, one_response
 
 product_bp = Blueprint("tmf637", __name__, url_prefix=BASE["637"])
@@ -32,15 +33,6 @@ BUCKET_ATTRS = {
     "relatedParty.id": Attr("customer_id"),
     "usageType": Attr("usage_type"),
 }
-
-SETTINGS = (
-    "dataEnabled",
-    "roamingEnabled",
-    "premiumSmsBarred",
-    "internationalCallsBarred",
-    "voicemailEnabled",
-    "simBlocked",
-)
 
 
 @product_bp.get("/product")

@@ -271,3 +271,220 @@ def bucket_doc(
     if usage_type != "monetary":
         doc["initialValue"] = {"amount": initial, "units": units}
     return doc
+
+
+#: TMF638 serviceCharacteristic names of a SIM's mobile service (all boolean), in document order.
+SIM_SETTINGS = (
+    "dataEnabled",
+    "roamingEnabled",
+    "premiumSmsBarred",
+    "internationalCallsBarred",
+    "voicemailEnabled",
+    "simBlocked",
+)
+
+
+def customer_party(customer_id: str, name: str) -> dict:
+    """RelatedParty entry naming the customer a resource belongs to."""
+    return {"id": customer_id, "name": name, "role": "customer", "@referredType": "Customer"}
+
+
+def _period(start: date, end: date) -> dict:
+    """TMF TimePeriod from the start of ``start`` to the last second of ``end`` (Europe/Prague)."""
+    return {"startDateTime": local_iso(start), "endDateTime": local_iso(end, time(23, 59, 59))}
+
+
+def sim_product_doc(
+    product_id: str,
+    *,
+    customer_id: str,
+    customer_name: str,
+    tariff: Offering,
+    msisdn: str,
+    iccid: str,
+    start: date,
+    blocked: bool,
+    service_id: str,
+    resource_id: str,
+    billing_account_id: str,
+) -> dict:
+    """TMF637 Product body of a SIM subscription: the mobile line on its tariff.
+
+    MSISDN and ICCID are productCharacteristic; the line is realised by its TMF638 service and
+    TMF639 SIM card, and is ``suspended`` while the SIM is blocked.
+    """
+    national = msisdn[3:]
+    return {
+        "id": product_id,
+        "href": href("637", "product", product_id),
+        "name": f"Mobilní linka {national[:3]} {national[3:6]} {national[6:]}",
+        "isBundle": False,
+        "isCustomerVisible": True,
+        "startDate": local_iso(start),
+        "status": "suspended" if blocked else "active",
+        "productSpecification": {"id": "spec-mobile-line", "name": "Mobilní linka"},
+        "productOffering": {"id": tariff.id, "name": tariff.name},
+        "productCharacteristic": [
+            {"name": "msisdn", "valueType": "string", "value": msisdn},
+            {"name": "iccid", "valueType": "string", "value": iccid},
+        ],
+        "productPrice": [
+            {
+                "priceType": "recurring",
+                "recurringChargePeriod": "month",
+                "name": "Měsíční paušál",
+                "price": {"taxIncludedAmount": money(tariff.price)},
+            }
+        ],
+        "realizingService": [{"id": service_id, "href": href("638", "service", service_id)}],
+        "realizingResource": [{"id": resource_id, "href": href("639", "resource", resource_id)}],
+        "billingAccount": {
+            "id": billing_account_id,
+            "href": href("666", "billingAccount", billing_account_id),
+        },
+        "relatedParty": [customer_party(customer_id, customer_name)],
+        "@type": "Product",
+    }
+
+
+def sim_service_doc(
+    service_id: str,
+    *,
+    customer_id: str,
+    customer_name: str,
+    msisdn: str,
+    start: date,
+    blocked: bool,
+    settings: dict[str, bool],
+    product_id: str,
+    resource_id: str,
+) -> dict:
+    """TMF638 Service body of a SIM's mobile service.
+
+    ``settings`` gives a value for each of :data:`SIM_SETTINGS` (the serviceCharacteristic, in
+    that order); a blocked SIM's service is ``inactive`` and disabled.
+    """
+    return {
+        "id": service_id,
+        "href": href("638", "service", service_id),
+        "name": f"Mobilní služba {msisdn}",
+        "serviceType": "mobile",
+        "state": "inactive" if blocked else "active",
+        "isServiceEnabled": not blocked,
+        "hasStarted": True,
+        "startDate": local_iso(start),
+        "serviceSpecification": {"id": "spec-mobile-service", "name": "Mobilní služba"},
+        "supportingResource": [{"id": resource_id, "href": href("639", "resource", resource_id)}],
+        "relatedEntity": [{"id": product_id, "role": "realizedProduct", "@referredType": "Product"}],
+        "relatedParty": [customer_party(customer_id, customer_name)],
+        "serviceCharacteristic": [
+            {"name": k, "valueType": "boolean", "value": settings[k]} for k in SIM_SETTINGS
+        ],
+        "@type": "Service",
+    }
+
+
+def sim_card_doc(
+    resource_id: str, *, customer_id: str, customer_name: str, msisdn: str, iccid: str, blocked: bool
+) -> dict:
+    """TMF639 SimCard body: ICCID, IMSI and MSISDN; locked and suspended while blocked."""
+    return {
+        "id": resource_id,
+        "href": href("639", "resource", resource_id),
+        "name": "SIM karta",
+        "category": "SIM",
+        "resourceStatus": "suspended" if blocked else "available",
+        "administrativeState": "locked" if blocked else "unlocked",
+        "operationalState": "disable" if blocked else "enable",
+        "usageState": "active",
+        "resourceSpecification": {"id": "spec-sim-card", "name": "SIM karta"},
+        "resourceCharacteristic": [
+            {"name": "iccid", "valueType": "string", "value": iccid},
+            {"name": "imsi", "valueType": "string", "value": "23099" + msisdn[-10:]},
+            {"name": "msisdn", "valueType": "string", "value": msisdn},
+        ],
+        "relatedParty": [customer_party(customer_id, customer_name)],
+        "@type": "SimCard",
+    }
+
+
+def applied_rate_doc(
+    rate_id: str,
+    *,
+    bill_id: str,
+    billing_account_id: str,
+    product_id: str,
+    name: str,
+    kind: str,
+    net: int,
+    bill_date: date,
+    period_start: date,
+    period_end: date,
+) -> dict:
+    """TMF678 AppliedCustomerBillingRate body: one billed line of ``net`` hellers.
+
+    VAT is 21 % of this line, rounded half-up to whole hellers (:func:`vat_of`), so a bill's
+    totals are exactly the sums of its lines.
+    """
+    vat = vat_of(net)
+    return {
+        "id": rate_id,
+        "href": href("678", "appliedCustomerBillingRate", rate_id),
+        "name": name,
+        "type": kind,
+        "date": local_iso(bill_date),
+        "isBilled": True,
+        "taxExcludedAmount": money(net),
+        "taxIncludedAmount": money(net + vat),
+        "appliedTax": [{"taxCategory": "VAT", "taxRate": 0.21, "taxAmount": money(vat)}],
+        "bill": {"id": bill_id, "href": href("678", "customerBill", bill_id)},
+        "billingAccount": {"id": billing_account_id},
+        "product": {"id": product_id},
+        "periodCoverage": _period(period_start, period_end),
+        "@type": "AppliedCustomerBillingRate",
+    }
+
+
+def customer_bill_doc(
+    bill_id: str,
+    *,
+    bill_no: str,
+    billing_account_id: str,
+    customer_id: str,
+    customer_name: str,
+    period_start: date,
+    period_end: date,
+    bill_date: date,
+    due_date: date,
+    net: int,
+    vat: int,
+    unpaid: bool,
+) -> dict:
+    """TMF678 CustomerBill body from its totals (net and VAT hellers, the sums of its lines).
+
+    An unpaid bill is ``sent`` with the whole amount remaining; a paid one is ``settled``.
+    """
+    gross = net + vat
+    return {
+        "id": bill_id,
+        "href": href("678", "customerBill", bill_id),
+        "billNo": bill_no,
+        "billDate": local_iso(bill_date),
+        "lastUpdate": local_iso(bill_date),
+        "category": "normal",
+        "runType": "onCycle",
+        "billingPeriod": _period(period_start, period_end),
+        "paymentDueDate": local_iso(due_date),
+        "taxExcludedAmount": money(net),
+        "taxIncludedAmount": money(gross),
+        "amountDue": money(gross),
+        "remainingAmount": money(gross if unpaid else 0),
+        "taxItem": [{"taxCategory": "VAT", "taxRate": 0.21, "taxAmount": money(vat)}],
+        "state": "sent" if unpaid else "settled",
+        "billingAccount": {
+            "id": billing_account_id,
+            "href": href("666", "billingAccount", billing_account_id),
+        },
+        "relatedParty": [{"id": customer_id, "name": customer_name, "role": "customer"}],
+        "@type": "CustomerBill",
+    }

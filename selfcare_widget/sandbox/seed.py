@@ -25,14 +25,19 @@ from .resources import (
     PRAGUE,
     Offering,
     addon_product_doc,
+    applied_rate_doc,
     bucket_doc,
+    customer_bill_doc,
+    customer_party,
     epoch_to_iso,
     href,
-    local_iso,
     money,
     month_end,
     net_for_gross,
     offering_doc,
+    sim_card_doc,
+    sim_product_doc,
+    sim_service_doc,
     vat_of,
 )
 
@@ -204,15 +209,6 @@ STREETS = (
     "Nádražní",
 )
 
-SETTINGS = (
-    "dataEnabled",
-    "roamingEnabled",
-    "premiumSmsBarred",
-    "internationalCallsBarred",
-    "voicemailEnabled",
-    "simBlocked",
-)
-
 VOICE_TEXT = {
     "mobile_cz": "Volání do mobilní sítě v ČR",
     "fixed_cz": "Volání do pevné sítě v ČR",
@@ -238,10 +234,6 @@ def _dumps(doc: dict) -> str:
 
 def _epoch(day: date, at: time = time(0)) -> int:
     return int(datetime.combine(day, at, tzinfo=PRAGUE).timestamp())
-
-
-def _party(customer_id: str, name: str) -> dict:
-    return {"id": customer_id, "name": name, "role": "customer", "@referredType": "Customer"}
 
 
 class _Builder:
@@ -338,7 +330,7 @@ class _Builder:
             "accountType": "postpaid",
             "state": "active",
             "paymentStatus": "due",
-            "relatedParty": [_party(c.id, c.name)],
+            "relatedParty": [customer_party(c.id, c.name)],
             "@type": "BillingAccount",
         }
         self.add("billing_account", (ba_id, c.id, _dumps(ba)))
@@ -357,40 +349,24 @@ class _Builder:
         pid, sid, rid = f"prod-{num}-{j}", f"svc-{num}-{j}", f"sim-{num}-{j}"
         tariff = OFFERINGS[sim.tariff]
         start = self.today - timedelta(days=rng.randint(400, 2000))
-        national = sim.msisdn[3:]
-        product = {
-            "id": pid,
-            "href": href("637", "product", pid),
-            "name": f"Mobilní linka {national[:3]} {national[3:6]} {national[6:]}",
-            "isBundle": False,
-            "isCustomerVisible": True,
-            "startDate": local_iso(start),
-            "status": "suspended" if sim.blocked else "active",
-            "productSpecification": {"id": "spec-mobile-line", "name": "Mobilní linka"},
-            "productOffering": {"id": tariff.id, "name": tariff.name},
-            "productCharacteristic": [
-                {"name": "msisdn", "valueType": "string", "value": sim.msisdn},
-                {"name": "iccid", "valueType": "string", "value": sim.iccid},
-            ],
-            "productPrice": [
-                {
-                    "priceType": "recurring",
-                    "recurringChargePeriod": "month",
-                    "name": "Měsíční paušál",
-                    "price": {"taxIncludedAmount": money(tariff.price)},
-                }
-            ],
-            "realizingService": [{"id": sid, "href": href("638", "service", sid)}],
-            "realizingResource": [{"id": rid, "href": href("639", "resource", rid)}],
-            "billingAccount": {"id": ba_id, "href": href("666", "billingAccount", ba_id)},
-            "relatedParty": [_party(c.id, c.name)],
-            "@type": "Product",
-        }
+        product = sim_product_doc(
+            pid,
+            customer_id=c.id,
+            customer_name=c.name,
+            tariff=tariff,
+            msisdn=sim.msisdn,
+            iccid=sim.iccid,
+            start=start,
+            blocked=sim.blocked,
+            service_id=sid,
+            resource_id=rid,
+            billing_account_id=ba_id,
+        )
         self.add(
             "product",
             (pid, c.id, "spec-mobile-line", tariff.id, product["status"], sim.msisdn, None, _dumps(product)),
         )
-        values = {
+        settings = {
             "dataEnabled": True,
             "roamingEnabled": rng.random() < 0.4,
             "premiumSmsBarred": rng.random() < 0.3,
@@ -398,45 +374,37 @@ class _Builder:
             "voicemailEnabled": rng.random() < 0.6,
             "simBlocked": sim.blocked,
         }
-        service = {
-            "id": sid,
-            "href": href("638", "service", sid),
-            "name": f"Mobilní služba {sim.msisdn}",
-            "serviceType": "mobile",
-            "state": "inactive" if sim.blocked else "active",
-            "isServiceEnabled": not sim.blocked,
-            "hasStarted": True,
-            "startDate": local_iso(start),
-            "serviceSpecification": {"id": "spec-mobile-service", "name": "Mobilní služba"},
-            "supportingResource": [{"id": rid, "href": href("639", "resource", rid)}],
-            "relatedEntity": [{"id": pid, "role": "realizedProduct", "@referredType": "Product"}],
-            "relatedParty": [_party(c.id, c.name)],
-            "serviceCharacteristic": [
-                {"name": k, "valueType": "boolean", "value": values[k]} for k in SETTINGS
-            ],
-            "@type": "Service",
-        }
+        service = sim_service_doc(
+            sid,
+            customer_id=c.id,
+            customer_name=c.name,
+            msisdn=sim.msisdn,
+            start=start,
+            blocked=sim.blocked,
+            settings=settings,
+            product_id=pid,
+            resource_id=rid,
+        )
         self.add("service", (sid, c.id, pid, service["state"], _dumps(service)))
-        resource = {
-            "id": rid,
-            "href": href("639", "resource", rid),
-            "name": "SIM karta",
-            "category": "SIM",
-            "resourceStatus": "suspended" if sim.blocked else "available",
-            "administrativeState": "locked" if sim.blocked else "unlocked",
-            "operationalState": "disable" if sim.blocked else "enable",
-            "usageState": "active",
-            "resourceSpecification": {"id": "spec-sim-card", "name": "SIM karta"},
-            "resourceCharacteristic": [
-                {"name": "iccid", "valueType": "string", "value": sim.iccid},
-                {"name": "imsi", "valueType": "string", "value": "23099" + sim.msisdn[-10:]},
-                {"name": "msisdn", "valueType": "string", "value": sim.msisdn},
-            ],
-            "relatedParty": [_party(c.id, c.name)],
-            "@type": "SimCard",
-        }
+        resource = sim_card_doc(
+            rid,
+            customer_id=c.id,
+            customer_name=c.name,
+            msisdn=sim.msisdn,
+            iccid=sim.iccid,
+            blocked=sim.blocked,
+        )
         self.add("resource", (rid, c.id, pid, _dumps(resource)))
-        # buckets: prepaid credit (every SIM), the tariff's allowance, then ordered packages
+        # buckets: prepaid credit and the tariff's allowances, then ordered packages with theirs
+        self.sim_buckets(c, j, pid, tariff)
+        for k, (offering, day) in enumerate(self.sim_addons(c, j, tariff), start=1):
+            self.addon(c.id, product, f"{pid}-a{k}", offering, day, used=rng.uniform(0, 0.9))
+        return product
+
+    def sim_buckets(self, c: DemoCustomer, j: int, pid: str, tariff: Offering) -> None:
+        """A SIM's prepaid credit bucket (every SIM), then one bucket per allowance of its tariff."""
+        rng = self.rng
+        num = c.id[5:]
         credit = rng.randint(50, 600) if tariff.id == "tariff-start" else rng.randint(0, 200)
         self.bucket(
             c.id,
@@ -459,24 +427,28 @@ class _Builder:
                 left,
                 f"{tariff.name} – " + {"voice": "volání", "sms": "SMS", "data": "data"}[kind],
             )
+
+    def sim_addons(self, c: DemoCustomer, j: int, tariff: Offering) -> list[tuple[Offering, date]]:
+        """The add-on packages ordered this month on a SIM: (offering, order day).
+
+        cust-0001's first SIM gets the product sheet's packages; other SIMs up to two random
+        packages orderable for their tariff.
+        """
+        rng = self.rng
         if c.id == "cust-0001" and j == 1:
-            addons = [
+            return [
                 (OFFERINGS[o], min(self.month_start + timedelta(days=d - 1), self.today))
                 for o, d in SHEET_PACKAGES
             ]
-        else:
-            allowed = [
-                o
-                for o in CATALOG
-                if o.category == "addon" and o.lifecycle == "Launched" and tariff.id in o.allowed_for
-            ]
-            addons = [
-                (rng.choice(allowed), self.month_start + timedelta(days=rng.randint(0, self.today.day - 1)))
-                for _ in range(rng.choice((0, 0, 1, 2)))
-            ]
-        for k, (offering, day) in enumerate(addons, start=1):
-            self.addon(c.id, product, f"{pid}-a{k}", offering, day, used=rng.uniform(0, 0.9))
-        return product
+        allowed = [
+            o
+            for o in CATALOG
+            if o.category == "addon" and o.lifecycle == "Launched" and tariff.id in o.allowed_for
+        ]
+        return [
+            (rng.choice(allowed), self.month_start + timedelta(days=rng.randint(0, self.today.day - 1)))
+            for _ in range(rng.choice((0, 0, 1, 2)))
+        ]
 
     def addon(
         self,
@@ -529,7 +501,6 @@ class _Builder:
     # --- bills ------------------------------------------------------------------------
     def bills(self, c: DemoCustomer, index: int, ba_id: str, sims: list[dict]) -> None:
         """Twelve monthly bills; lines carry per-line VAT and the bill totals are their sums."""
-        rng = self.rng
         period_start = self.month_start
         months = []
         for _ in range(12):
@@ -539,82 +510,70 @@ class _Builder:
         for k, start in enumerate(months):
             end = month_end(start)
             bill_day = end + timedelta(days=1)
-            due = bill_day + timedelta(days=14)
             bill_id = f"bill-{c.id[5:]}-{start:%Y%m}"
-            lines: list[tuple[str, str, int, str]] = []  # (name, type, net hellers, product id)
-            for sim in sims:
-                tariff = OFFERINGS[sim["productOffering"]["id"]]
-                if tariff.price:
-                    lines.append(
-                        (f"Měsíční paušál {tariff.name}", "recurring", net_for_gross(tariff.price), sim["id"])
-                    )
-                allowed = [o for o in CATALOG if o.category == "addon" and tariff.id in o.allowed_for]
-                for _ in range(rng.choice((0, 1, 1, 2))):
-                    o = rng.choice(allowed)
-                    lines.append((o.name, "package", net_for_gross(o.price), sim["id"]))
-                if rng.random() < 0.5:
-                    lines.append(
-                        ("Volání a SMS nad rámec tarifu", "usage", rng.randint(500, 25000), sim["id"])
-                    )
-                if rng.random() < 0.1:
-                    name, gross = rng.choice(FEE_TEXT)
-                    lines.append((name, "oneTime", net_for_gross(gross), sim["id"]))
-            if not lines:  # a prepaid-only month still gets a bill (credit top-up fee)
-                lines.append(
-                    ("Obecný jednorázový poplatek", "oneTime", net_for_gross(FEE_TEXT[0][1]), sims[0]["id"])
-                )
             total_net = total_vat = 0
-            for seq, (name, kind, net, product_id) in enumerate(lines, start=1):
-                vat = vat_of(net)
-                total_net += net
-                total_vat += vat
+            for seq, (name, kind, net, product_id) in enumerate(self.bill_lines(sims), start=1):
                 rate_id = f"acbr-{bill_id[5:]}-{seq}"
-                rate = {
-                    "id": rate_id,
-                    "href": href("678", "appliedCustomerBillingRate", rate_id),
-                    "name": name,
-                    "type": kind,
-                    "date": local_iso(bill_day),
-                    "isBilled": True,
-                    "taxExcludedAmount": money(net),
-                    "taxIncludedAmount": money(net + vat),
-                    "appliedTax": [{"taxCategory": "VAT", "taxRate": 0.21, "taxAmount": money(vat)}],
-                    "bill": {"id": bill_id, "href": href("678", "customerBill", bill_id)},
-                    "billingAccount": {"id": ba_id},
-                    "product": {"id": product_id},
-                    "periodCoverage": {
-                        "startDateTime": local_iso(start),
-                        "endDateTime": local_iso(end, time(23, 59, 59)),
-                    },
-                    "@type": "AppliedCustomerBillingRate",
-                }
+                rate = applied_rate_doc(
+                    rate_id,
+                    bill_id=bill_id,
+                    billing_account_id=ba_id,
+                    product_id=product_id,
+                    name=name,
+                    kind=kind,
+                    net=net,
+                    bill_date=bill_day,
+                    period_start=start,
+                    period_end=end,
+                )
                 self.add("applied_rate", (rate_id, bill_id, seq, _dumps(rate)))
+                total_net += net
+                total_vat += vat_of(net)
             unpaid = k == 11 or (k == 10 and index % 3 == 1)  # cust-0001 has an overdue bill
-            gross = total_net + total_vat
-            bill = {
-                "id": bill_id,
-                "href": href("678", "customerBill", bill_id),
-                "billNo": f"{start:%Y%m}{int(c.id[5:]):04d}",
-                "billDate": local_iso(bill_day),
-                "lastUpdate": local_iso(bill_day),
-                "category": "normal",
-                "runType": "onCycle",
-                "billingPeriod": {
-                    "startDateTime": local_iso(start),
-                    "endDateTime": local_iso(end, time(23, 59, 59)),
-                },
-                "paymentDueDate": local_iso(due),
-                "taxExcludedAmount": money(total_net),
-                "taxIncludedAmount": money(gross),
-                "amountDue": money(gross),
-                "remainingAmount": money(gross if unpaid else 0),
-                "taxItem": [{"taxCategory": "VAT", "taxRate": 0.21, "taxAmount": money(total_vat)}],
-                "state": "sent" if unpaid else "settled",
-                "billingAccount": {"id": ba_id, "href": href("666", "billingAccount", ba_id)},
-                "relatedParty": [{"id": c.id, "name": c.name, "role": "customer"}],
-                "@type": "CustomerBill",
-            }
+            bill = customer_bill_doc(
+                bill_id,
+                bill_no=f"{start:%Y%m}{int(c.id[5:]):04d}",
+                billing_account_id=ba_id,
+                customer_id=c.id,
+                customer_name=c.name,
+                period_start=start,
+                period_end=end,
+                bill_date=bill_day,
+                due_date=bill_day + timedelta(days=14),
+                net=total_net,
+                vat=total_vat,
+                unpaid=unpaid,
+            )
             self.add("customer_bill", (bill_id, ba_id, _epoch(bill_day), bill["state"], _dumps(bill)))
+
+    def bill_lines(self, sims: list[dict]) -> list[tuple[str, str, int, str]]:
+        """One month's bill lines: (name, type, net hellers, product id).
+
+        Per SIM: its monthly fee, some packages, maybe usage over the tariff and a one-off fee; a
+        month with none of these (prepaid only) still gets a one-off fee.
+        """
+        rng = self.rng
+        lines: list[tuple[str, str, int, str]] = []
+        for sim in sims:
+            tariff = OFFERINGS[sim["productOffering"]["id"]]
+            if tariff.price:
+                lines.append(
+                    (f"Měsíční paušál {tariff.name}", "recurring", net_for_gross(tariff.price), sim["id"])
+                )
+            allowed = [o for o in CATALOG if o.category == "addon" and tariff.id in o.allowed_for]
+            for _ in range(rng.choice((0, 1, 1, 2))):
+                o = rng.choice(allowed)
+                lines.append((o.name, "package", net_for_gross(o.price), sim["id"]))
+            if rng.random() < 0.5:
+                lines.append(("Volání a SMS nad rámec tarifu", "usage", rng.randint(500, 25000), sim["id"]))
+            if rng.random() < 0.1:
+                name, gross = rng.choice(FEE_TEXT)
+                lines.append((name, "oneTime", net_for_gross(gross), sim["id"]))
+        if not lines:  # a prepaid-only month still gets a bill (credit top-up fee)
+            lines.append(
+                ("Obecný jednorázový poplatek", "oneTime", net_for_gross(FEE_TEXT[0][1]), sims[0]["id"])
+            )
+        return lines
 
     # --- usage ------------------------------------------------------------------------
     def usage(self, c: DemoCustomer, product: dict, n: int) -> None:
