@@ -35,6 +35,9 @@
   const ORIGIN = new URL(script ? script.src : location.href, location.href).origin;
   const own = (path) => new URL(path, ORIGIN + "/").href;
 
+  /** Form fields of every widget request: the session token and the partner id. */
+  const FIELDS = Object.freeze({ session: "_st", partner: "_partner" });
+
   const TEXT = {
     cs: {
       loading: "Načítání samoobsluhy…",
@@ -57,6 +60,15 @@
     ".sc-fail{padding:1rem;border-radius:8px;background:#fde8e8;color:#a51d1d}";
 
   let htmxReady = null;
+
+  /** An element announcing an error to screen readers: <tag class="className" role="alert">. */
+  function errorBox(message, tag = "p", className = "sc-fail") {
+    const box = document.createElement(tag);
+    box.className = className;
+    box.setAttribute("role", "alert");
+    box.textContent = message;
+    return box;
+  }
 
   /** Import our htmx without letting it touch the host page. */
   function loadHtmx() {
@@ -95,10 +107,14 @@
       this.section = host.dataset.section || "overview";
       this.lang = (host.dataset.locale || document.documentElement.lang || "cs").slice(0, 2);
       this.text = TEXT[this.lang] || TEXT.cs;
-      this.token = null;
-      this.reSignOn = null;
-      this.ready = false;
-      this.inFlight = new Map();
+      this.root = null; // our shadow root (start)
+      this.app = null; // #sc-app inside it, the region whole-widget loads swap into (start)
+      this.htmx = null; // our private htmx (start)
+      this.token = null; // the widget session token: memory only, sent in POST bodies
+      this.reSignOn = null; // the SSO exchange in progress after a 401, shared by its requests
+      this.ready = false; // selfcare:ready emitted for the current session
+      this.inFlight = new Map(); // region id -> htmx ctx of its newest request
+      this.focusInside = false; // the customer was working inside the widget when a request began
     }
 
     emit(name, detail = {}) {
@@ -167,6 +183,13 @@
       return (await response.text()).trim() || null;
     }
 
+    /** Add the session fields to a request body (FormData or URLSearchParams); returns it. */
+    withSession(body) {
+      if (this.token) body.set(FIELDS.session, this.token);
+      body.set(FIELDS.partner, this.partner);
+      return body;
+    }
+
     /** Exchange an SSO token for a widget session; false if there is none or it is refused. */
     async exchange() {
       try {
@@ -195,9 +218,8 @@
       }
       ctx.request.action = url.href;
       ctx.request.credentials = "omit";
-      if (this.token) ctx.request.body.set("_st", this.token);
-      ctx.request.body.set("_partner", this.partner);
-      ctx.fetch = (input, init) => this.fetch(input, init);
+      this.withSession(ctx.request.body);
+      ctx.fetch = (input, init) => this.requestWithSession(input, init);
       // A newer request for the same region wins: without this, a slow first section could
       // arrive after (and overwrite) the section the customer already clicked to.
       const region = ctx.target && ["sc-main", "sc-app"].includes(ctx.target.id) ? ctx.target.id : null;
@@ -258,11 +280,7 @@
 
     fail(target, message) {
       target.removeAttribute("aria-busy");
-      const box = document.createElement("p");
-      box.className = "sc-fail sc-error-box";
-      box.setAttribute("role", "alert");
-      box.textContent = message;
-      target.replaceChildren(box);
+      target.replaceChildren(errorBox(message, "p", "sc-fail sc-error-box"));
     }
 
     /** File downloads (e.g. invoice PDFs): [data-sc-download="<path>"] + data-sc-values='{...}'.
@@ -278,13 +296,16 @@
     async download(button) {
       const url = new URL(button.dataset.scDownload, ORIGIN + "/");
       if (url.origin !== ORIGIN) return;
-      const body = new URLSearchParams(JSON.parse(button.dataset.scValues || "{}"));
-      if (this.token) body.set("_st", this.token);
-      body.set("_partner", this.partner);
+      const values = JSON.parse(button.dataset.scValues || "{}");
+      const body = this.withSession(new URLSearchParams(values));
       button.classList.add("htmx-request");
       button.setAttribute("aria-busy", "true");
       try {
-        const response = await this.fetch(url.href, { method: "POST", body, credentials: "omit" });
+        const response = await this.requestWithSession(url.href, {
+          method: "POST",
+          body,
+          credentials: "omit",
+        });
         if (!response.ok || response.status === 204) throw new Error(String(response.status));
         const match = /filename="?([^";]+)"?/.exec(response.headers.get("Content-Disposition") || "");
         const link = document.createElement("a");
@@ -296,26 +317,22 @@
         link.remove();
         setTimeout(() => URL.revokeObjectURL(link.href), 10000);
       } catch (error) {
-        const note = document.createElement("span");
-        note.className = "sc-field-error";
-        note.setAttribute("role", "alert");
-        note.textContent = this.text.offline;
-        button.after(note);
+        button.after(errorBox(this.text.offline, "span", "sc-field-error"));
       } finally {
         button.classList.remove("htmx-request");
         button.removeAttribute("aria-busy");
       }
     }
 
-    /** fetch for htmx: reads session headers; on 401 re-runs SSO once and retries. */
-    async fetch(input, init) {
+    /** fetch() for every widget request (htmx's and downloads): follows the session headers and
+     *  the host-page events of the response; on 401 re-runs SSO once and retries. */
+    async requestWithSession(input, init) {
       let response = await fetch(input, init);
       if (response.status === 401 && this.token) {
         this.token = null;
         this.reSignOn = this.reSignOn || this.exchange().finally(() => (this.reSignOn = null));
         if (await this.reSignOn) {
-          const body = new URLSearchParams(init.body);
-          body.set("_st", this.token);
+          const body = this.withSession(new URLSearchParams(init.body));
           response = await fetch(input, { ...init, body });
         }
         if (response.status === 401) {
@@ -342,13 +359,7 @@
   const started = new WeakSet();
 
   function showFailure(host, message) {
-    const root = host.shadowRoot;
-    const box = document.createElement("p");
-    box.setAttribute("role", "alert");
-    box.className = "sc-fail";
-    box.textContent = message;
-    if (root) root.replaceChildren(box);
-    else host.replaceChildren(box);
+    (host.shadowRoot || host).replaceChildren(errorBox(message));
   }
 
   function scan() {
