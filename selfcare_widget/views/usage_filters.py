@@ -5,15 +5,18 @@ Rules (documented here because they are product decisions, not accidents):
 - ``from`` / ``to`` accept ISO ``yyyy-mm-dd`` (what ``<input type=date>`` sends) and Czech
   ``d.m.yyyy`` (with optional spaces after the dots). Empty ``to`` means today; empty ``from``
   means the 1st of ``to``'s month — so an empty form is the current billing month.
-- A ``to`` later than today is *clamped* to today (a future day cannot have usage, and a customer
-  picking "end of this month" should not get an error). A ``from`` later than ``to`` (after that
-  clamp) is an error, as is a period longer than 12 months (inclusive, e.g. 1.1.–31.12.) and any
-  date before :data:`EARLIEST`.
+- A ``from`` later than ``to`` *as entered* is an error. A ``from`` after today is an error of
+  its own (no usage can exist yet). A ``to`` later than today is then *clamped* to today (a
+  customer picking "end of this month" should not get an error). A period longer than 12 months
+  (inclusive, e.g. 1.1.–31.12.) is an error, as is any date before :data:`EARLIEST`.
 - ``type`` is one of ``all | voice | sms | data | fee``; anything else is an error (the form only
   offers those, so another value is tampering or a stale client).
 - ``b`` (B-number fragment) may contain digits and the separators people type (space, ``+``,
   ``-``, ``/``, ``(``, ``)``, ``.``); only the digits are searched. Other characters are an error
   rather than being silently dropped, so a search never matches something the customer did not ask.
+  Czech numbers are stored nationally (``731458447``), so an international Czech prefix
+  (``+420``, ``00420``, or ``420`` before nine digits) is dropped; for other countries the
+  ``00`` exit code is dropped (``0049 30`` searches ``4930``, as ``+49 30`` does).
 - ``page`` is a positive integer; anything else means page 1 (paging links are ours, a bad value
   is not worth an error message).
 
@@ -48,6 +51,7 @@ MESSAGES = {
     "date_invalid": _l("Enter a date like 1.4.2025."),
     "date_too_old": _l("The call log does not go back that far."),
     "from_after_to": _l("The start date must not be after the end date."),
+    "from_in_future": _l("The call log has no records after today yet."),
     "range_too_long": _l("The period can be at most 12 months long."),
     "type_invalid": _l("Choose one of the offered record types."),
     "b_number_invalid": _l("The number may contain only digits."),
@@ -153,10 +157,22 @@ def _parse_b_number(text: str, errors: dict[str, str]) -> str:
     if not _B_ALLOWED.match(text):
         errors["b"] = "b_number_invalid"
         return ""
-    digits = "".join(ch for ch in text if ch.isdigit())
+    digits = _national_digits(text)
     if len(digits) > MAX_B_DIGITS:
         errors["b"] = "b_number_too_long"
         return ""
+    return digits
+
+
+def _national_digits(text: str) -> str:
+    """The digits to search: ``+420 731 45`` -> ``73145``, ``00 49 30`` -> ``4930``."""
+    compact = "".join(ch for ch in text if ch.isdigit() or ch == "+")
+    international = compact.startswith(("+", "00"))
+    digits = compact.lstrip("+")
+    if digits.startswith("00"):
+        digits = digits[2:]
+    if digits.startswith("420") and (international or len(digits) == 12):
+        digits = digits[3:]
     return digits
 
 
@@ -181,14 +197,16 @@ def parse(form: Mapping[str, str], today: date) -> ParseResult:
     if errors:
         return ParseResult(None, errors, raw)
 
+    if date_from is not None and date_to is not None and date_from > date_to:
+        return ParseResult(None, {"from": "from_after_to"}, raw)
+    if date_from is not None and date_from > today:
+        return ParseResult(None, {"from": "from_in_future"}, raw)
     if date_to is None or date_to > today:
         date_to = today
     if date_from is None and not raw["from"].strip():
         date_from = date_to.replace(day=1)
     assert date_from is not None  # a non-empty invalid ``from`` returned above
-    if date_from > date_to:
-        errors["from"] = "from_after_to"
-    elif date_from <= months_back(date_to, MAX_MONTHS):
+    if date_from <= months_back(date_to, MAX_MONTHS):
         errors["from"] = "range_too_long"
     if errors:
         return ParseResult(None, errors, raw)

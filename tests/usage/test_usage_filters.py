@@ -47,16 +47,16 @@ def test_filters_map_to_the_port_filter():
         {"from": "1.2.2026", "to": "2026-02-28", "type": "sms", "b": "+420 602-777", "page": "3"}, TODAY
     )
     q = result.query
-    assert q.b_number == "420602777" and q.page == 3 and q.offset == 2 * PAGE_SIZE
+    assert q.b_number == "602777" and q.page == 3  # Czech numbers are stored without +420 and q.offset == 2 * PAGE_SIZE
     flt = q.usage_filter("prod-1")
     assert flt.sim_product_id == "prod-1" and flt.kinds == (UsageKind.SMS,)
-    assert (flt.date_from, flt.date_to, flt.b_number) == (date(2026, 2, 1), date(2026, 2, 28), "420602777")
+    assert (flt.date_from, flt.date_to, flt.b_number) == (date(2026, 2, 1), date(2026, 2, 28), "602777")
     assert q.values("prod-1") == {
         "sim": "prod-1",
         "from": "2026-02-01",
         "to": "2026-02-28",
         "type": "sms",
-        "b": "420602777",
+        "b": "602777",
     }
     assert parse({"type": "all"}, TODAY).query.usage_filter("p").kinds == ()
 
@@ -82,7 +82,7 @@ def test_bad_page_means_first_page(page):
         ({"to": "32.1.2026"}, "to", "date_invalid"),
         ({"from": "1.1.1999", "to": "1.2.1999"}, "from", "date_too_old"),
         ({"from": "10.3.2026", "to": "1.3.2026"}, "from", "from_after_to"),
-        ({"from": "2026-04-01"}, "from", "from_after_to"),  # from in the future; to = today
+        ({"from": "2026-04-01"}, "from", "from_in_future"),  # no usage can exist yet
         ({"from": "16.3.2025", "to": "16.3.2026"}, "from", "range_too_long"),
         ({"type": "premium"}, "type", "type_invalid"),
         ({"b": '"><img src=x onerror=alert(1)>'}, "b", "b_number_invalid"),
