@@ -47,7 +47,8 @@ def test_filters_map_to_the_port_filter():
         {"from": "1.2.2026", "to": "2026-02-28", "type": "sms", "b": "+420 602-777", "page": "3"}, TODAY
     )
     q = result.query
-    assert q.b_number == "602777" and q.page == 3  # Czech numbers are stored without +420 and q.offset == 2 * PAGE_SIZE
+    assert q.b_number == "602777"  # Czech numbers are stored without +420
+    assert q.page == 3 and q.offset == 2 * PAGE_SIZE
     flt = q.usage_filter("prod-1")
     assert flt.sim_product_id == "prod-1" and flt.kinds == (UsageKind.SMS,)
     assert (flt.date_from, flt.date_to, flt.b_number) == (date(2026, 2, 1), date(2026, 2, 28), "602777")
