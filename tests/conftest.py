@@ -6,9 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import redis_server, serve_wsgi
-
-PLATFORM_CREDENTIAL = "test-platform-credential"
+from tests.support import (
+    PLATFORM_CREDENTIAL,
+    PORTAL_ORIGIN,
+    ZELENA_ORIGIN,
+    ZELENA_SECRET,
+    make_widget_app,
+    redis_server,
+    serve_wsgi,
+)
 
 
 @pytest.fixture(scope="session")
@@ -39,11 +45,6 @@ def redis_url() -> str:
 
 
 # --- the widget app (talks to the sandbox over real HTTP) -------------------------------------
-
-PORTAL_ORIGIN = "https://portal.demo-mobil.test"
-ZELENA_ORIGIN = "https://zelena-mobil.example.cz"
-ZELENA_SECRET = "zelena-test-secret-with-at-least-32-characters"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
@@ -81,25 +82,6 @@ def test_partners(partner_rsa_key):
             payee_iban="CZ6907101781240000004159",
         ),
     }
-
-
-def make_widget_app(sandbox_url: str, partners, redis_url: str | None = None, **overrides):
-    """A widget app on the sandbox; a private in-process store unless ``redis_url`` is given."""
-    import uuid
-
-    from selfcare_widget import create_app
-    from selfcare_widget.config import Settings
-
-    settings = Settings(
-        platform_url=sandbox_url,
-        platform_credential=PLATFORM_CREDENTIAL,
-        partners_file=None,
-        redis_url=redis_url or f"memory://tests-{uuid.uuid4().hex}",
-        **overrides,
-    )
-    app = create_app(settings=settings, partners=partners)
-    app.testing = True
-    return app
 
 
 @pytest.fixture
@@ -241,11 +223,3 @@ def portal(browser, demo_stack):
     yield _open
     for context in contexts:
         context.close()
-
-
-def save_artifact(page, name: str) -> Path:
-    """Save a full-page screenshot under test-artifacts/ (kept by CI as evidence)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path

@@ -1,4 +1,5 @@
-"""Test helpers: real servers on free loopback ports, and skips that CI turns into failures."""
+"""Test helpers: real servers on free loopback ports, skips that CI turns into failures, the
+widget app on the sandbox and the constants the tests share (fixtures live in conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,18 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 IN_CI = bool(os.environ.get("SELFCARE_CI"))
+
+PLATFORM_CREDENTIAL = "test-platform-credential"
+PORTAL_ORIGIN = "https://portal.demo-mobil.test"
+ZELENA_ORIGIN = "https://zelena-mobil.example.cz"
+ZELENA_SECRET = "zelena-test-secret-with-at-least-32-characters"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 def require(condition: bool, what: str) -> None:
@@ -86,3 +94,36 @@ def redis_server() -> Iterator[str]:
         proc.terminate()
         proc.wait(5)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+# --- the widget app (talks to the sandbox over real HTTP) -------------------------------------
+
+
+def make_widget_app(sandbox_url: str, partners, redis_url: str | None = None, **overrides):
+    """A widget app on the sandbox; a private in-process store unless ``redis_url`` is given."""
+    import uuid
+
+    from selfcare_widget import create_app
+    from selfcare_widget.config import Settings
+
+    settings = Settings(
+        platform_url=sandbox_url,
+        platform_credential=PLATFORM_CREDENTIAL,
+        partners_file=None,
+        redis_url=redis_url or f"memory://tests-{uuid.uuid4().hex}",
+        **overrides,
+    )
+    app = create_app(settings=settings, partners=partners)
+    app.testing = True
+    return app
+
+
+# --- browser tests -------------------------------------------------------------------------------
+
+
+def save_artifact(page, name: str) -> Path:
+    """Save a full-page screenshot under test-artifacts/ (kept by CI as evidence)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from selfcare_widget.auth.sessions import SessionStore, _key
-from tests.conftest import PORTAL_ORIGIN, ZELENA_ORIGIN, make_widget_app
+from tests.support import PORTAL_ORIGIN, ZELENA_ORIGIN, make_widget_app
 
 
 @pytest.fixture(params=["memory", "redis"])

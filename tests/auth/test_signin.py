@@ -8,7 +8,7 @@ import re
 import requests
 
 from selfcare_widget.sandbox.seed import DEMO_PASSWORD
-from tests.conftest import PLATFORM_CREDENTIAL, PORTAL_ORIGIN
+from tests.support import PLATFORM_CREDENTIAL, PORTAL_ORIGIN
 
 COMM = "/tmf-api/communicationManagement/v4/communicationMessage"
 

@@ -13,7 +13,7 @@ import pytest
 from jose import jwt
 
 from selfcare_widget.demo.keys import load_or_create_rsa_key, public_pem
-from tests.conftest import PORTAL_ORIGIN, ZELENA_SECRET
+from tests.support import PORTAL_ORIGIN, ZELENA_SECRET
 
 AUD = "selfcare-widget"
 
@@ -169,8 +169,7 @@ def test_jwks_partner_kid_selection_and_key_rotation(sandbox_url, test_partners,
     from selfcare_widget.auth import sso
     from selfcare_widget.demo.keys import public_jwk
     from selfcare_widget.partners import SsoVerification
-    from tests.conftest import make_widget_app
-    from tests.support import serve_wsgi
+    from tests.support import make_widget_app, serve_wsgi
 
     old_key = load_or_create_rsa_key(tmp_path / "old.pem")
     new_key = load_or_create_rsa_key(tmp_path / "new.pem")

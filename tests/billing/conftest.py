@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PLATFORM_CREDENTIAL
+from tests.support import PLATFORM_CREDENTIAL
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,7 @@ from pypdf import PdfReader
 from selfcare_widget.invoices import spayd
 from selfcare_widget.invoices.pdf import render_invoice_pdf
 from selfcare_widget.platform.models import ContactDetails, Customer, Invoice, InvoiceLine
-from tests.conftest import ARTIFACTS
-from tests.support import require
+from tests.support import ARTIFACTS, require
 
 IBAN = "CZ6508000000192000145399"  # demo-mobil's payee account in tests/conftest.py
 

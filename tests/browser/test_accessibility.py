@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import save_artifact
+from tests.support import save_artifact
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import save_artifact
+from tests.support import save_artifact
 
 pytestmark = pytest.mark.browser
 

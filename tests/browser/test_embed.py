@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import save_artifact
+from tests.support import save_artifact
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import save_artifact
+from tests.support import save_artifact
 
 pytestmark = pytest.mark.browser
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import save_artifact
+from tests.support import save_artifact
 
 
 @pytest.mark.browser

@@ -102,7 +102,7 @@ def test_sso_token_command_mints_a_token_the_widget_accepts(tmp_path, sandbox_ur
 
     from selfcare_widget.demo.keys import load_or_create_rsa_key, public_pem
     from selfcare_widget.partners import SsoVerification
-    from tests.conftest import PORTAL_ORIGIN, make_widget_app
+    from tests.support import PORTAL_ORIGIN, make_widget_app
 
     instance = tmp_path / "instance"
     out = subprocess.run(

@@ -8,7 +8,7 @@ import logging
 
 from selfcare_widget.logs import JsonFormatter
 from selfcare_widget.sandbox.seed import DEMO_PASSWORD
-from tests.conftest import PORTAL_ORIGIN
+from tests.support import PORTAL_ORIGIN
 
 
 def capture(app, action):

@@ -9,8 +9,7 @@ import uuid
 import pytest
 
 from selfcare_widget.views.contact_validation import FIELDS
-
-from .conftest import OWNED_CUSTOMER, edrs, form_of
+from tests.contact.helpers import OWNED_CUSTOMER, edrs, form_of
 
 ROUTES = ("/w/contact", "/w/contact/edit", "/w/contact/save")
 
@@ -307,8 +306,7 @@ def test_focus_is_taken_only_after_an_action_inside_the_section(post, owned):
 
 
 def test_platform_outage_gives_a_friendly_error_in_the_section(test_partners):
-    from tests.support import PORTAL_ORIGIN, make_widget_app
-    from tests.support import free_port
+    from tests.support import PORTAL_ORIGIN, free_port, make_widget_app
 
     app = make_widget_app(f"http://127.0.0.1:{free_port()}", test_partners)  # nothing listens there
     token = app.extensions["selfcare"].sessions.create("demo-mobil", OWNED_CUSTOMER, "cs", "sso")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from selfcare_widget.views import contact_validation as cv
 from selfcare_widget.platform.models import ContactDetails
+from selfcare_widget.views import contact_validation as cv
 
 VALID_FORM = {
     "email": "Jana.Nova@Example.CZ",

@@ -1,30 +1,19 @@
-"""Fixtures for EDR delivery: a real Redis, the sandbox CRM receiver and scripted webhook endpoints."""
+"""Fixtures for EDR delivery: a real Redis, the sandbox CRM receiver, the widget delivering to it."""
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import threading
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from flask import Flask, request
 
-from tests.conftest import make_widget_app
-from tests.support import serve_wsgi
-
-DEMO_SECRET = "whsec_" + "c2VjcmV0LWtleS1vZi1kZW1vLW1vYmlsLWZvci10ZXN0cw=="  # noqa: S105 - test secret
-ZELENA_RAW_SECRET = "zelena-raw-webhook-secret"  # noqa: S105 - a raw (non-whsec_) secret, test only
-CRM_SECRETS = {"demo-mobil": DEMO_SECRET, "zelena-mobil": ZELENA_RAW_SECRET}
+from tests.edr.helpers import CRM_SECRETS, partner_with_webhook
+from tests.support import PLATFORM_CREDENTIAL, make_widget_app, serve_wsgi
 
 
 @pytest.fixture(scope="session")
 def crm_url(sandbox_db) -> Iterator[str]:
     """Base URL of a sandbox app with the demo CRM receiver enabled for both test partners."""
     from selfcare_widget.sandbox import create_sandbox_app
-    from tests.conftest import PLATFORM_CREDENTIAL
 
     app = create_sandbox_app(db_path=sandbox_db, credential=PLATFORM_CREDENTIAL, crm_secrets=CRM_SECRETS)
     with serve_wsgi(app) as url:
@@ -44,11 +33,6 @@ def store(redis_url):
     client.close()
 
 
-def partner_with_webhook(partner, url: str, secret: str):
-    """``partner`` delivering its EDRs to ``url`` signed with ``secret``."""
-    return dataclasses.replace(partner, edr_webhook_url=url, edr_webhook_secret=secret)
-
-
 @pytest.fixture
 def crm_partners(test_partners, crm_url):
     """The test partners, delivering to the sandbox CRM receiver."""
@@ -62,60 +46,3 @@ def crm_partners(test_partners, crm_url):
 def app(sandbox_url, crm_partners, redis_url, store):
     """Overrides the shared ``app``: the widget on the REAL Redis, partners with CRM webhooks."""
     return make_widget_app(sandbox_url, crm_partners, redis_url=redis_url)
-
-
-def add_edr(store, partner_id: str = "demo-mobil", action: str = "invoice.view", **details) -> str:
-    """Append an EDR in the recorder's format directly (for worker tests); returns its id."""
-    from selfcare_widget.edr import stream_key
-
-    edr_id = str(uuid.uuid4())
-    edr = {
-        "id": edr_id,
-        "time": "2026-01-01T10:00:00.000Z",
-        "partner": partner_id,
-        "customer": "cust-0001",
-        "sim": "",
-        "action": action,
-        "outcome": "success",
-        "channel": "widget",
-        "requestId": uuid.uuid4().hex,
-        "clientIp": "",
-        "details": details,
-    }
-    store.xadd(stream_key(partner_id), {"edr": json.dumps(edr, ensure_ascii=False)})
-    return edr_id
-
-
-class ScriptedEndpoint:
-    """A webhook endpoint answering with scripted statuses (the last one repeats); records calls."""
-
-    def __init__(self, statuses: list) -> None:
-        self.statuses = list(statuses)
-        self.calls: list[tuple[dict[str, str], bytes]] = []
-        self._lock = threading.Lock()
-        self.app = Flask(__name__)
-        self.app.add_url_rule("/hook", "hook", self._hook, methods=["POST"])
-        self.url = ""
-
-    def _hook(self):
-        with self._lock:
-            self.calls.append((dict(request.headers), request.get_data()))
-            status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
-        if isinstance(status, tuple):  # (status, headers)
-            return "", *status
-        return "", status
-
-    def ids(self) -> list[str]:
-        return [headers["Webhook-Id"] for headers, _body in self.calls]
-
-
-@contextmanager
-def scripted_endpoint(*statuses) -> Iterator[ScriptedEndpoint]:
-    """Serve a ScriptedEndpoint over real HTTP; ``endpoint.url`` is its webhook URL.
-
-    Each status is an int or ``(status, headers)``.
-    """
-    endpoint = ScriptedEndpoint(list(statuses))
-    with serve_wsgi(endpoint.app) as base:
-        endpoint.url = f"{base}/hook"
-        yield endpoint

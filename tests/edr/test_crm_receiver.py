@@ -9,7 +9,7 @@ import uuid
 import requests
 
 from selfcare_widget.edr.signing import webhook_headers
-from tests.edr.conftest import CRM_SECRETS
+from tests.edr.helpers import CRM_SECRETS
 
 
 def _edr(partner="demo-mobil"):

@@ -20,7 +20,7 @@ from selfcare_widget.edr.worker import (
     replay_dead_letters,
     retry_key,
 )
-from tests.edr.conftest import CRM_SECRETS, add_edr, partner_with_webhook, scripted_endpoint
+from tests.edr.helpers import CRM_SECRETS, add_edr, partner_with_webhook, scripted_endpoint
 
 pytestmark = pytest.mark.redis
 

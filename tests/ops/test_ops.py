@@ -8,8 +8,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from selfcare_widget import ops
-from tests.conftest import PORTAL_ORIGIN, make_widget_app
-from tests.support import free_port
+from tests.support import PORTAL_ORIGIN, free_port, make_widget_app
 
 _NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 _LABELS = r'\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*\}'

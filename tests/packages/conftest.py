@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 
@@ -34,10 +32,3 @@ def packages_of(app):
         return [p for p in platform.list_packages(customer_id) if p.sim_product_id == sim_product_id]
 
     return _packages
-
-
-def confirmation_of(body: str) -> str:
-    """The signed confirmation token of a confirm fragment."""
-    match = re.search(r'name="confirmation" value="([^"]+)"', body)
-    assert match, "no confirmation token in the fragment"
-    return match.group(1)

@@ -14,9 +14,8 @@ from flask import render_template
 from markupsafe import escape
 
 from selfcare_widget.platform.models import Package, PackageOffer, Sim, Tariff
-from tests.support import PORTAL_ORIGIN
-from tests.packages.conftest import confirmation_of
-from tests.support import serve_wsgi
+from tests.packages.helpers import confirmation_of
+from tests.support import PORTAL_ORIGIN, serve_wsgi
 
 NOT_FOR_POHODA = "addon-50min"  # the catalog allows it for Start only
 

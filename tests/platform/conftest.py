@@ -7,10 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from selfcare_widget.platform.tmf import TmfPlatform, TmfSettings
-from tests.platform.faulty import FaultyServer
+from tests.platform.faulty import FAULTY_CREDENTIAL, FaultyServer
 from tests.support import serve_wsgi
-
-FAULTY_CREDENTIAL = "faulty-credential"
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +28,7 @@ def faulty(faulty_server) -> FaultyServer:
 
 
 @pytest.fixture
-def client(faulty, faulty_server) -> Iterator[TmfPlatform]:
+def tmf(faulty, faulty_server) -> Iterator[TmfPlatform]:
     """A TmfPlatform pointed at the faulty server, with short timeouts and no retry backoff."""
     _, url = faulty_server
     settings = TmfSettings(

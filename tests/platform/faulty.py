@@ -15,6 +15,9 @@ from typing import Any
 
 from flask import Flask, Response, request
 
+#: The credential the platform adapter tests configure for the faulty server.
+FAULTY_CREDENTIAL = "faulty-credential"
+
 
 @dataclass
 class Answer:

@@ -11,7 +11,7 @@ from selfcare_widget.platform import codec
 from selfcare_widget.platform.cached import CachedPlatform
 from selfcare_widget.platform.models import ContactDetails
 from selfcare_widget.platform.tmf import TmfPlatform, TmfSettings
-from tests.conftest import PLATFORM_CREDENTIAL
+from tests.support import PLATFORM_CREDENTIAL
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -17,8 +17,7 @@ import pytest
 from selfcare_widget.platform.errors import NotFound, Rejected, Unavailable
 from selfcare_widget.platform.models import BucketKind, UsageFilter, UsageKind
 from selfcare_widget.platform.tmf import TmfPlatform, TmfSettings
-from tests.conftest import PLATFORM_CREDENTIAL
-from tests.support import require
+from tests.support import PLATFORM_CREDENTIAL, require
 
 seed = pytest.importorskip("selfcare_widget.sandbox.seed")
 import selfcare_widget.sandbox as sandbox  # noqa: E402

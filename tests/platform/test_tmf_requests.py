@@ -19,8 +19,7 @@ from selfcare_widget.platform.tmf import (
     SERVICE_INVENTORY,
     USAGE,
 )
-from tests.platform.conftest import FAULTY_CREDENTIAL
-from tests.platform.faulty import Answer
+from tests.platform.faulty import FAULTY_CREDENTIAL, Answer
 
 PRAGUE = ZoneInfo("Europe/Prague")
 USAGE_PATH = f"{USAGE}/usage"
@@ -55,9 +54,9 @@ USAGE_RECORD = {
 }
 
 
-def test_every_call_carries_credential_accept_and_request_id(client, faulty):
+def test_every_call_carries_credential_accept_and_request_id(tmf, faulty):
     faulty.script(f"{SERVICE_INVENTORY}/service", Answer(200, [SERVICE], {"X-Total-Count": "1"}))
-    client.list_sim_settings("c1")
+    tmf.list_sim_settings("c1")
     (seen,) = faulty.requests_to(f"{SERVICE_INVENTORY}/service")
     assert seen.headers["Authorization"] == f"Bearer {FAULTY_CREDENTIAL}"
     assert seen.headers["Accept"] == "application/json"
@@ -65,13 +64,13 @@ def test_every_call_carries_credential_accept_and_request_id(client, faulty):
     assert seen.args["relatedParty.id"] == "c1"
 
 
-def test_usage_filter_becomes_tmf630_params_with_prague_day_bounds(client, faulty):
+def test_usage_filter_becomes_tmf630_params_with_prague_day_bounds(tmf, faulty):
     faulty.script(USAGE_PATH, Answer(200, [USAGE_RECORD], {"X-Total-Count": "321"}))
     # 2026-03-29 is the spring DST change: the month starts at +01:00 and ends at +02:00.
     flt = UsageFilter(
         "sim1", date(2026, 3, 1), date(2026, 3, 31), (UsageKind.VOICE, UsageKind.SMS), "+420 777"
     )
-    page = client.list_usage("c1", flt, 100, 50)
+    page = tmf.list_usage("c1", flt, 100, 50)
     (seen,) = faulty.requests_to(USAGE_PATH)
     assert seen.args["relatedParty.id"] == "c1"
     assert seen.args["ratedProductUsage.productRef.id"] == "sim1"
@@ -89,16 +88,16 @@ def test_usage_filter_becomes_tmf630_params_with_prague_day_bounds(client, fault
     assert (record.b_number, record.network, record.duration_seconds) == ("420777123456", "mobile_cz", 61)
 
 
-def test_usage_filter_without_kinds_or_number_sends_no_such_params(client, faulty):
+def test_usage_filter_without_kinds_or_number_sends_no_such_params(tmf, faulty):
     faulty.script(USAGE_PATH, Answer(200, [], {"X-Total-Count": "0"}))
-    client.list_usage("c1", UsageFilter("sim1", date(2026, 1, 1), date(2026, 1, 1)), 0, 50)
+    tmf.list_usage("c1", UsageFilter("sim1", date(2026, 1, 1), date(2026, 1, 1)), 0, 50)
     (seen,) = faulty.requests_to(USAGE_PATH)
     assert "usageType" not in seen.args
     assert "destinationNumber.contains" not in seen.args
     assert seen.args["usageDate.lt"] == "2026-01-02T00:00:00+01:00"
 
 
-def test_buckets_of_several_products_are_one_call(client, faulty):
+def test_buckets_of_several_products_are_one_call(tmf, faulty):
     path = f"{PREPAY_BALANCE}/bucket"
     faulty.script(
         path,
@@ -128,7 +127,7 @@ def test_buckets_of_several_products_are_one_call(client, faulty):
             {"X-Total-Count": "2"},
         ),
     )
-    credit, sms = client.list_buckets(["sim1", "sim2"])
+    credit, sms = tmf.list_buckets(["sim1", "sim2"])
     assert faulty.hits[path] == 1
     assert faulty.requests_to(path)[0].args["product.id"] == "sim1,sim2"
     assert (credit.kind, credit.remaining, credit.initial) == (BucketKind.MONETARY, Decimal("123.45"), None)
@@ -136,12 +135,12 @@ def test_buckets_of_several_products_are_one_call(client, faulty):
     assert sms.valid_until == datetime(2026, 1, 31, 23, 59, 59, tzinfo=PRAGUE)
 
 
-def test_no_products_no_bucket_call(client, faulty):
-    assert client.list_buckets([]) == []
+def test_no_products_no_bucket_call(tmf, faulty):
+    assert tmf.list_buckets([]) == []
     assert not faulty.seen
 
 
-def test_update_contact_sends_only_changed_media(client, faulty):
+def test_update_contact_sends_only_changed_media(tmf, faulty):
     path = f"{CUSTOMER}/customer/c1"
     faulty.script(path, Answer(200, {"id": "c1", "name": "Jan", "status": "approved"}))
     contact = ContactDetails(
@@ -152,7 +151,7 @@ def test_update_contact_sends_only_changed_media(client, faulty):
         postal_code="110 00",
         country="CZ",
     )
-    client.update_contact("c1", contact, {"email", "city"})
+    tmf.update_contact("c1", contact, {"email", "city"})
     (seen,) = faulty.requests_to(path)
     assert seen.method == "PATCH"
     assert seen.json == {
@@ -171,12 +170,10 @@ def test_update_contact_sends_only_changed_media(client, faulty):
     }
 
 
-def test_update_settings_maps_domain_names_to_tmf(client, faulty):
+def test_update_settings_maps_domain_names_to_tmf(tmf, faulty):
     path = f"{SERVICE_INVENTORY}/service/svc1"
     faulty.script(path, Answer(200, SERVICE))
-    settings = client.update_sim_settings(
-        "svc1", {"roaming_enabled": True, "international_calls_barred": False}
-    )
+    settings = tmf.update_sim_settings("svc1", {"roaming_enabled": True, "international_calls_barred": False})
     (seen,) = faulty.requests_to(path)
     assert seen.method == "PATCH"
     assert seen.json == {
@@ -204,10 +201,10 @@ ORDER = {
 
 
 @pytest.mark.parametrize(("status", "created"), [(201, True), (200, False)])
-def test_order_created_flag_follows_status(client, faulty, status, created):
+def test_order_created_flag_follows_status(tmf, faulty, status, created):
     path = f"{ORDERING}/productOrder"
     faulty.script(path, Answer(status, ORDER))
-    order = client.order_package("c1", "sim1", "addon-50sms", "key-1")
+    order = tmf.order_package("c1", "sim1", "addon-50sms", "key-1")
     assert (order.id, order.created, order.offering_id, order.sim_product_id) == (
         "ord1",
         created,
@@ -222,7 +219,7 @@ def test_order_created_flag_follows_status(client, faulty, status, created):
     assert item["product"]["productRelationship"][0]["product"] == {"id": "sim1"}
 
 
-def test_lists_follow_total_count_over_pages(client, faulty):
+def test_lists_follow_total_count_over_pages(tmf, faulty):
     """A server paging smaller than asked still yields every item once; retired ones are dropped."""
     path = f"{CATALOG}/productOffering"
 
@@ -241,25 +238,25 @@ def test_lists_follow_total_count_over_pages(client, faulty):
         Answer(200, [offer(0), offer(1)], {"X-Total-Count": "4"}),
         Answer(200, [offer(2), offer(3, "Retired")], {"X-Total-Count": "4"}),
     )
-    offers = client.list_package_offers("tariff-x")
+    offers = tmf.list_package_offers("tariff-x")
     assert [o.offering_id for o in offers] == ["o0", "o1", "o2"]
     assert [s.args["offset"] for s in faulty.requests_to(path)] == ["0", "2"]
     assert offers[0].price == Decimal("75")
     assert faulty.requests_to(path)[0].args["productOfferingRelationship.id"] == "tariff-x"
 
 
-def test_personal_data_never_logged(client, faulty, caplog):
+def test_personal_data_never_logged(tmf, faulty, caplog):
     """MSISDNs, e-mails and passwords stay out of the logs, even on failures at DEBUG level."""
     faulty.script(f"{PRODUCT_INVENTORY}/product", Answer(500, "oops"))
     faulty.script(f"{CUSTOMER}/customer/c1", Answer(200, {"id": "c1", "contactMedium": "broken"}))
     faulty.script("/selfcare/v1/authenticate", Answer(401, {"code": "unauthorized"}))
     with caplog.at_level(logging.DEBUG, logger="selfcare_widget.platform"):
         with pytest.raises(Exception):  # noqa: B017 - only the logs matter here
-            client.find_customer_by_msisdn("420601234567")
+            tmf.find_customer_by_msisdn("420601234567")
         with pytest.raises(Exception):  # noqa: B017
-            client.update_contact("c1", ContactDetails(email="secret@example.cz"), {"email"})
+            tmf.update_contact("c1", ContactDetails(email="secret@example.cz"), {"email"})
         with pytest.raises(Exception):  # noqa: B017
-            client.authenticate("partner-a", "secret@example.cz", "hunter2")
+            tmf.authenticate("partner-a", "secret@example.cz", "hunter2")
     # Only our logger: the test server's own access log naturally shows the query string.
     ours = [r for r in caplog.records if r.name.startswith("selfcare_widget.platform")]
     assert ours

@@ -3,45 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from pathlib import Path
 
 import pytest
-import requests
 
-from selfcare_widget.sandbox.resources import BASE  # checked against the specs' basePath in test_schemas
-from tests.conftest import PLATFORM_CREDENTIAL
-from tests.support import require, serve_wsgi
-
-REPO = Path(__file__).resolve().parents[2]
-TMF_DIR = Path(os.environ.get("SELFCARE_TMF_DIR", REPO.parent / "shared" / "tmf"))
-
-
-class Client:
-    """A requests session against one sandbox: ``client.get("635", "/usage", params=...)``."""
-
-    def __init__(self, url: str, credential: str = PLATFORM_CREDENTIAL) -> None:
-        self.url = url
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {credential}"
-
-    def request(self, method: str, api: str, path: str, **kwargs) -> requests.Response:
-        kwargs.setdefault("timeout", 10)
-        return self.session.request(method, self.url + BASE[api] + path, **kwargs)
-
-    def get(self, api: str, path: str, **kwargs) -> requests.Response:
-        return self.request("GET", api, path, **kwargs)
-
-    def post(self, api: str, path: str, **kwargs) -> requests.Response:
-        return self.request("POST", api, path, **kwargs)
-
-    def patch(self, api: str, path: str, **kwargs) -> requests.Response:
-        return self.request("PATCH", api, path, **kwargs)
+from tests.sandbox.helpers import TMF_DIR, Client
+from tests.support import PLATFORM_CREDENTIAL, require, serve_wsgi
 
 
 @pytest.fixture(scope="session")
-def client(sandbox_url) -> Client:
+def sandbox_client(sandbox_url) -> Client:
     """Read-only tests share the session sandbox."""
     return Client(sandbox_url)
 

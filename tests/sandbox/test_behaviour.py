@@ -7,9 +7,8 @@ from datetime import datetime
 
 import requests
 
+from selfcare_widget.sandbox.resources import BASE
 from selfcare_widget.sandbox.seed import DEMO_CUSTOMERS, DEMO_PASSWORD, HEAVY_USAGE_RECORDS
-
-from .conftest import BASE
 
 
 def _order(client, key, offering="addon-50sms", sim="prod-0001-1", customer="cust-0001"):
@@ -42,31 +41,34 @@ def test_credential_required(sandbox_url):
         assert response.json()["status"] == "401"
 
 
-def test_request_id_echoed(client):
-    response = client.get("629", "/customer/cust-0001", headers={"X-Request-ID": "req-123"})
+def test_request_id_echoed(sandbox_client):
+    response = sandbox_client.get("629", "/customer/cust-0001", headers={"X-Request-ID": "req-123"})
     assert response.headers["X-Request-ID"] == "req-123"
 
 
-def test_not_found_is_tmf_error(client):
-    response = client.get("637", "/product/nothing-here")
+def test_not_found_is_tmf_error(sandbox_client):
+    response = sandbox_client.get("637", "/product/nothing-here")
     assert response.status_code == 404
     assert set(response.json()) == {"code", "reason", "message", "status"}
 
 
-def test_paging_and_counts(client):
+def test_paging_and_counts(sandbox_client):
     params = {"relatedParty.id": "cust-0002"}
-    first = client.get("635", "/usage", params={**params, "limit": 50})
+    first = sandbox_client.get("635", "/usage", params={**params, "limit": 50})
     assert first.headers["X-Total-Count"] == str(HEAVY_USAGE_RECORDS)
     assert first.headers["X-Result-Count"] == "50"
-    second = client.get("635", "/usage", params={**params, "limit": 50, "offset": 50})
+    second = sandbox_client.get("635", "/usage", params={**params, "limit": 50, "offset": 50})
     ids1, ids2 = [u["id"] for u in first.json()], [u["id"] for u in second.json()]
     assert not set(ids1) & set(ids2)
-    both = client.get("635", "/usage", params={**params, "limit": 100}).json()
+    both = sandbox_client.get("635", "/usage", params={**params, "limit": 100}).json()
     assert [u["id"] for u in both] == ids1 + ids2
     stamps = [datetime.fromisoformat(u["usageDate"]) for u in both]
     assert stamps == sorted(stamps, reverse=True)  # newest first
-    assert client.get("635", "/usage", params=params).headers["X-Result-Count"] == "100"  # default limit
-    last = client.get("635", "/usage", params={**params, "offset": HEAVY_USAGE_RECORDS - 3, "limit": 1000})
+    # default limit
+    assert sandbox_client.get("635", "/usage", params=params).headers["X-Result-Count"] == "100"
+    last = sandbox_client.get(
+        "635", "/usage", params={**params, "offset": HEAVY_USAGE_RECORDS - 3, "limit": 1000}
+    )
     assert last.headers["X-Result-Count"] == "3"
     for bad in (
         {"limit": 0},
@@ -78,44 +80,44 @@ def test_paging_and_counts(client):
         {"nope": "1"},
         {"destinationNumber.contains": "abc"},
     ):
-        response = client.get("635", "/usage", params={**params, **bad})
+        response = sandbox_client.get("635", "/usage", params={**params, **bad})
         assert response.status_code == 400, bad
         assert response.json()["code"] == "badRequest"
-    assert client.get("635", "/usage").status_code == 400  # relatedParty.id is required
+    assert sandbox_client.get("635", "/usage").status_code == 400  # relatedParty.id is required
 
 
-def test_sort_ascending(client):
-    body = client.get(
+def test_sort_ascending(sandbox_client):
+    body = sandbox_client.get(
         "635", "/usage", params={"relatedParty.id": "cust-0003", "sort": "usageDate", "limit": 1000}
     ).json()
     stamps = [datetime.fromisoformat(u["usageDate"]) for u in body]
     assert stamps == sorted(stamps)
 
 
-def test_fields_selection(client):
-    body = client.get(
+def test_fields_selection(sandbox_client):
+    body = sandbox_client.get(
         "635", "/usage", params={"relatedParty.id": "cust-0002", "fields": "usageDate,usageType", "limit": 5}
     ).json()
     assert all(set(u) == {"id", "usageDate", "usageType"} for u in body)
-    single = client.get("629", "/customer/cust-0001", params={"fields": "name"}).json()
+    single = sandbox_client.get("629", "/customer/cust-0001", params={"fields": "name"}).json()
     assert single == {"id": "cust-0001", "name": "Jan Šťastný"}
 
 
-def test_bucket_filter_matches_sim_and_package(client):
-    sim = client.get("654", "/bucket", params={"product.id": "prod-0001-1"}).json()
-    package = client.get("654", "/bucket", params={"product.id": "prod-0001-1-a2"}).json()
+def test_bucket_filter_matches_sim_and_package(sandbox_client):
+    sim = sandbox_client.get("654", "/bucket", params={"product.id": "prod-0001-1"}).json()
+    package = sandbox_client.get("654", "/bucket", params={"product.id": "prod-0001-1-a2"}).json()
     assert package and {b["id"] for b in package} <= {b["id"] for b in sim}
     assert all(b["product"][0]["id"] == "prod-0001-1" for b in sim)
     assert any(b["usageType"] == "monetary" for b in sim)
-    both = client.get("654", "/bucket", params={"product.id": "prod-0001-1,prod-0001-2"})
+    both = sandbox_client.get("654", "/bucket", params={"product.id": "prod-0001-1,prod-0001-2"})
     assert int(both.headers["X-Total-Count"]) > len(sim)
 
 
-def test_available_packages_depend_on_tariff(client):
+def test_available_packages_depend_on_tariff(sandbox_client):
     def names(tariff):
         return {
             o["name"]
-            for o in client.get(
+            for o in sandbox_client.get(
                 "620",
                 "/productOffering",
                 params={
@@ -135,7 +137,7 @@ def test_available_packages_depend_on_tariff(client):
         "neomezené volání on-net na jeden víkend",
         "balíček 100 minut + 100 SMS do všech sítí",
     } <= names("tariff-pohoda")
-    retired = client.get("620", "/productOffering", params={"lifecycleStatus": "Retired"}).json()
+    retired = sandbox_client.get("620", "/productOffering", params={"lifecycleStatus": "Retired"}).json()
     assert retired
 
 
@@ -258,9 +260,9 @@ def test_contact_patch(private_client):
     assert c.patch("629", "/customer/cust-0011", json={"name": "X"}).status_code == 400
 
 
-def test_authenticate(client):
+def test_authenticate(sandbox_client):
     def auth(login, password=DEMO_PASSWORD, partner="demo-mobil"):
-        return client.post(
+        return sandbox_client.post(
             "selfcare", "/authenticate", json={"partnerId": partner, "login": login, "password": password}
         )
 
@@ -282,15 +284,15 @@ def test_authenticate(client):
     ]  # right customer, wrong partner
     assert {r.status_code for r in failures} == {401}
     assert len({r.text for r in failures}) == 1  # unknown login and wrong password look the same
-    assert client.post("selfcare", "/authenticate", json={"login": "x"}).status_code == 400
+    assert sandbox_client.post("selfcare", "/authenticate", json={"login": "x"}).status_code == 400
 
 
-def test_demo_customers_as_documented(client):
+def test_demo_customers_as_documented(sandbox_client):
     for customer in DEMO_CUSTOMERS.values():
-        body = client.get("629", f"/customer/{customer.id}").json()
+        body = sandbox_client.get("629", f"/customer/{customer.id}").json()
         assert body["name"] == customer.name
         assert body["relatedParty"][0]["id"] == customer.partner_id
-        sims = client.get(
+        sims = sandbox_client.get(
             "637",
             "/product",
             params={"relatedParty.id": customer.id, "productSpecification.id": "spec-mobile-line"},
@@ -299,7 +301,7 @@ def test_demo_customers_as_documented(client):
             next(ch["value"] for ch in p["productCharacteristic"] if ch["name"] == "msisdn") for p in sims
         ]
         assert msisdns == [s.msisdn for s in customer.sims]
-    heavy = client.get("635", "/usage", params={"relatedParty.id": "cust-0002", "limit": 1})
+    heavy = sandbox_client.get("635", "/usage", params={"relatedParty.id": "cust-0002", "limit": 1})
     assert int(heavy.headers["X-Total-Count"]) >= 20_000
 
 

@@ -66,7 +66,9 @@ days = st.integers(min_value=-5, max_value=USAGE_DAYS + 5).map(lambda n: TODAY -
     fragment=st.one_of(st.just(""), st.text("0123456789", min_size=1, max_size=4)),
     plain_dates=st.booleans(),
 )
-def test_usage_filters_match_database(client, records, customer, first, length, kinds, fragment, plain_dates):
+def test_usage_filters_match_database(
+    sandbox_client, records, customer, first, length, kinds, fragment, plain_dates
+):
     start = datetime.combine(first, datetime.min.time(), tzinfo=PRAGUE)
     end = datetime.combine(first + timedelta(days=length), datetime.min.time(), tzinfo=PRAGUE)
     params = {"relatedParty.id": customer, "limit": 50}
@@ -85,12 +87,12 @@ def test_usage_filters_match_database(client, records, customer, first, length, 
         params["destinationNumber.contains"] = fragment
     expected = _expected(records[customer], start, end, set(kinds), fragment)
 
-    response = client.get("635", "/usage", params=params)
+    response = sandbox_client.get("635", "/usage", params=params)
     assert response.status_code == 200, response.text
     assert int(response.headers["X-Total-Count"]) == len(expected)
     assert [u["id"] for u in response.json()] == [d["id"] for d in expected[:50]]
 
-    summary = client.get("selfcare", "/usageSummary", params=params).json()
+    summary = sandbox_client.get("selfcare", "/usageSummary", params=params).json()
     assert summary["count"] == len(expected)
 
     def total(kind, name):
@@ -110,7 +112,7 @@ def test_usage_filters_match_database(client, records, customer, first, length, 
     assert Decimal(str(summary["chargedAmount"]["value"])) == charged
 
 
-def test_heavy_subscriber_page_is_an_index_range_scan(client, sandbox_db):
+def test_heavy_subscriber_page_is_an_index_range_scan(sandbox_client, sandbox_db):
     """A page of 50 over three months for the heavy subscriber reads the covering index.
 
     How fast that is, is measured by bench/ (call-log paging), never asserted here.
@@ -133,5 +135,5 @@ def test_heavy_subscriber_page_is_an_index_range_scan(client, sandbox_db):
         "usageDate.lt": TODAY.isoformat(),
     }
     for offset in (0, 50, 4950):
-        response = client.get("635", "/usage", params={**params, "offset": offset})
+        response = sandbox_client.get("635", "/usage", params={**params, "offset": offset})
         assert response.headers["X-Result-Count"] == "50"

@@ -150,36 +150,38 @@ READS = [
 @pytest.mark.parametrize(
     ("api", "path", "params", "name", "single"), READS, ids=[f"{r[0]}{r[1]}" for r in READS]
 )
-def test_read_endpoints_match_schema(client, check, api, path, params, name, single):
+def test_read_endpoints_match_schema(sandbox_client, check, api, path, params, name, single):
     if path == "/appliedCustomerBillingRate":  # the id of a real bill, from the bill list
         params = {
-            "bill.id": client.get("678", "/customerBill", params={"billingAccount.id": "ba-0001"}).json()[0][
-                "id"
-            ]
+            "bill.id": sandbox_client.get(
+                "678", "/customerBill", params={"billingAccount.id": "ba-0001"}
+            ).json()[0]["id"]
         }
-    body = _ok(client.get(api, path, params=params))
+    body = _ok(sandbox_client.get(api, path, params=params))
     check(api, name, body)
-    assert int(client.get(api, path, params=params).headers["X-Total-Count"]) >= len(body)
+    assert int(sandbox_client.get(api, path, params=params).headers["X-Total-Count"]) >= len(body)
     if single:
         if single.endswith("/"):
             single += body[0]["id"]
-        check(api, name, _ok(client.get(api, single)))
+        check(api, name, _ok(sandbox_client.get(api, single)))
 
 
-def test_every_usage_type_matches_schema(client, check):
+def test_every_usage_type_matches_schema(sandbox_client, check):
     for kind in ("voice", "sms", "data", "fee"):
-        body = _ok(client.get("635", "/usage", params={"relatedParty.id": "cust-0001", "usageType": kind}))
+        body = _ok(
+            sandbox_client.get("635", "/usage", params={"relatedParty.id": "cust-0001", "usageType": kind})
+        )
         check("635", "Usage", body)
 
 
-def test_usage_summary_and_authenticate_match_schema(client, check):
+def test_usage_summary_and_authenticate_match_schema(sandbox_client, check):
     check(
         "selfcare",
         "UsageSummary",
-        _ok(client.get("selfcare", "/usageSummary", params={"relatedParty.id": "cust-0002"})),
+        _ok(sandbox_client.get("selfcare", "/usageSummary", params={"relatedParty.id": "cust-0002"})),
     )
     body = _ok(
-        client.post(
+        sandbox_client.post(
             "selfcare",
             "/authenticate",
             json={"partnerId": "demo-mobil", "login": "420601234567", "password": "Heslo123!"},
@@ -189,7 +191,7 @@ def test_usage_summary_and_authenticate_match_schema(client, check):
     check(
         "selfcare",
         "Error",
-        client.post(
+        sandbox_client.post(
             "selfcare", "/authenticate", json={"partnerId": "demo-mobil", "login": "x@y.cz", "password": "x"}
         ).json(),
     )
@@ -271,10 +273,10 @@ def test_writes_match_schema(private_client, check):
 @pytest.mark.parametrize(
     "status_path", [("404", "/customer/nobody"), ("400", "/customer?bogus=1"), ("405", "/customer")]
 )
-def test_errors_are_tmf_shaped(client, check, status_path):
+def test_errors_are_tmf_shaped(sandbox_client, check, status_path):
     status, path = status_path
     method = "DELETE" if status == "405" else "GET"
-    response = client.request(method, "629", path)
+    response = sandbox_client.request(method, "629", path)
     assert response.status_code == int(status)
     body = response.json()
     check("selfcare", "Error", body)

@@ -29,7 +29,7 @@ def widget_routes(app) -> list[str]:
 @pytest.fixture(scope="module")
 def foreign_ids(sandbox_url):
     from selfcare_widget.platform.tmf import TmfPlatform, TmfSettings
-    from tests.conftest import PLATFORM_CREDENTIAL
+    from tests.support import PLATFORM_CREDENTIAL
 
     platform = TmfPlatform(TmfSettings(base_url=sandbox_url, credential=PLATFORM_CREDENTIAL))
     ids = {}

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PORTAL_ORIGIN, make_widget_app
-from tests.support import free_port
+from tests.support import PORTAL_ORIGIN, free_port, make_widget_app
 
 
 @pytest.mark.parametrize(

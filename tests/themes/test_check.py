@@ -203,7 +203,7 @@ def test_start_up_only_warns_about_contrast(tmp_path, caplog):
 def test_create_app_refuses_an_unsafe_partner_theme(tmp_path, sandbox_url, test_partners):
     from dataclasses import replace
 
-    from tests.conftest import make_widget_app
+    from tests.support import make_widget_app
 
     make_theme(tmp_path, GOOD_THEME, name="default")
     make_theme(tmp_path, GOOD_THEME + "\nbody { color: red; }", name="zelena")

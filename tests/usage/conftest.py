@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
 
-PRAGUE = ZoneInfo("Europe/Prague")
-
-
-def day_start_epoch(day: date) -> int:
-    """UTC epoch seconds of a Prague midnight (the sandbox stores usage_date as UTC epoch)."""
-    return int(datetime.combine(day, time(0), tzinfo=PRAGUE).timestamp())
+from tests.usage.helpers import day_start_epoch
 
 
 @pytest.fixture

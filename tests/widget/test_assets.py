@@ -6,7 +6,7 @@ import json
 import re
 import shutil
 
-from tests.conftest import make_widget_app
+from tests.support import make_widget_app
 
 
 def manifest(client) -> dict:

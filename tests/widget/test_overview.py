@@ -55,8 +55,7 @@ def test_no_hint_while_data_is_left(post, sign_in):
 
 
 def test_overview_platform_outage_is_a_friendly_error(sandbox_url, test_partners):
-    from tests.conftest import PORTAL_ORIGIN, make_widget_app
-    from tests.support import free_port
+    from tests.support import PORTAL_ORIGIN, free_port, make_widget_app
 
     app = make_widget_app(f"http://127.0.0.1:{free_port()}", test_partners)  # nothing listens there
     token = app.extensions["selfcare"].sessions.create("demo-mobil", "cust-0001", "cs", "sso")
