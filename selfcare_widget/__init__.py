@@ -12,8 +12,10 @@ from .config import PROJECT_ROOT, Settings, load_settings
 from .partners import Partner, load_partners
 from .platform import Platform
 from .services import Services, install
+from .version import __version__
 
-__version__ = "0.2.0"  # the one place the version is written; setup.cfg reads it from here
+__all__ = ["__version__", "create_app"]
+
 
 log = logging.getLogger(__name__)
 

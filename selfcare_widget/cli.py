@@ -215,7 +215,7 @@ def _check_theme(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from .version import __version__
 
     parser = argparse.ArgumentParser(prog="selfcare-widget", description="MVNO self-care widget")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import get_timezone
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
@@ -72,7 +73,7 @@ def day_time(value: datetime | None) -> str:
         return ""
     locale = str(get_locale())
     pattern = _DATE_PATTERNS.get(locale, "d.M.yyyy") + " HH:mm"
-    return babel_format_datetime(value, pattern, tzinfo=TIME_ZONE, locale=locale)
+    return babel_format_datetime(value, pattern, tzinfo=get_timezone(TIME_ZONE), locale=locale)
 
 
 def number(value: Decimal | float | int, digits: int = 0) -> str:

@@ -40,6 +40,7 @@ def _breached(_limit: RequestLimit) -> Response:
     from .auth.credentials import requested_partner
 
     message = _("Too many attempts. Please wait a moment and try again.")
+    body: Response | str
     if request.endpoint == "auth.sso_exchange":
         body = jsonify(error="too_many_attempts")
     elif request.endpoint == "auth.sms_verify":

@@ -30,6 +30,7 @@ from prometheus_client.exposition import choose_encoder
 from .edr.recorder import edr_recorded
 from .platform.errors import NotFound, PlatformError, Rejected, Unavailable
 from .services import services
+from .version import __version__
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +84,6 @@ _probe_session.trust_env = False  # like the platform client: no proxies from th
 @bp.get("/healthz")
 def healthz() -> Response:
     """Liveness: the process serves requests. Touches nothing else; names the running release."""
-    from . import __version__
-
     return Response(f"ok {__version__}\n", mimetype="text/plain")
 
 

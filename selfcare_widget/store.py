@@ -8,12 +8,16 @@ fakeredis client that speaks the same commands inside this process only.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import redis
 
+if TYPE_CHECKING:
+    import fakeredis  # at run time imported by connect(), only for memory://
+
 log = logging.getLogger(__name__)
 
-_memory_servers: dict[str, object] = {}
+_memory_servers: dict[str, fakeredis.FakeServer] = {}
 
 
 def connect(url: str) -> redis.Redis:

@@ -380,7 +380,7 @@ def _parse_rgba(value: str):
 def _over(top, bottom: tuple[float, float, float]) -> tuple[float, float, float]:
     """``top`` (RGBA) composited over an opaque ``bottom``."""
     alpha = top.alpha
-    return tuple(alpha * t + (1 - alpha) * b for t, b in zip(top[:3], bottom, strict=True))  # type: ignore[return-value]
+    return tuple(alpha * t + (1 - alpha) * b for t, b in zip(top[:3], bottom, strict=True))
 
 
 def check_contrast(

@@ -79,8 +79,13 @@ def init_app(app: Flask) -> None:
             g.locale = partner.default_locale
         # A session may only be used from its own partner's portal; anything else is refused
         # before a view runs, so a stolen token cannot be replayed from a foreign page.
-        if origin and current_user.is_authenticated and not partner.allows_origin(origin):
-            log.warning("refused origin %s for partner %s", origin, partner.id)
+        # A session of a partner no longer configured is refused the same way.
+        if (
+            origin
+            and current_user.is_authenticated
+            and (partner is None or not partner.allows_origin(origin))
+        ):
+            log.warning("refused origin %s for partner %s", origin, current_user.partner_id)
             abort(403)
 
     @app.after_request

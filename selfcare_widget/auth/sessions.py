@@ -11,6 +11,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from typing import cast
 
 import redis
 
@@ -63,7 +64,8 @@ class SessionStore:
         if not token or len(token) > 128:
             return None
         key = _key(token)
-        data = self.store.hgetall(key)
+        # The store is built with decode_responses=True (store.connect): fields and values are str.
+        data = cast("dict[str, str]", self.store.hgetall(key))
         if not data:
             return None
         created = float(data.get("created", 0))

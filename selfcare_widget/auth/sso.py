@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 import requests
@@ -49,11 +50,11 @@ class JwksCache:
     """Partner JWKS documents fetched over HTTPS and kept for a while, per process."""
 
     def __init__(self, timeout: float = 3.0) -> None:
-        self._docs: dict[str, tuple[float, list[dict]]] = {}
+        self._docs: dict[str, tuple[float, list[dict[str, Any]]]] = {}
         self._lock = threading.Lock()
         self.timeout = timeout
 
-    def _fetch(self, url: str) -> list[dict]:
+    def _fetch(self, url: str) -> list[dict[str, Any]]:
         try:
             response = requests.get(url, timeout=self.timeout)
             response.raise_for_status()
@@ -63,7 +64,7 @@ class JwksCache:
             raise SsoError("jwks_unavailable") from None
         return [k for k in keys if isinstance(k, dict)]
 
-    def key(self, url: str, kid: str | None) -> dict:
+    def key(self, url: str, kid: str | None) -> dict[str, Any]:
         """The JWK with ``kid``; refetches once (rate-limited) for an unknown kid (key rotation)."""
         now = time.monotonic()
         with self._lock:
@@ -78,14 +79,14 @@ class JwksCache:
             raise SsoError("unknown_key")
         return found
 
-    def _store(self, url: str, now: float) -> list[dict]:
+    def _store(self, url: str, now: float) -> list[dict[str, Any]]:
         keys = self._fetch(url)
         with self._lock:
             self._docs[url] = (now, keys)
         return keys
 
     @staticmethod
-    def _pick(keys: list[dict], kid: str | None) -> dict | None:
+    def _pick(keys: list[dict[str, Any]], kid: str | None) -> dict[str, Any] | None:
         if kid is None:
             return keys[0] if len(keys) == 1 else None
         return next((k for k in keys if k.get("kid") == kid), None)
@@ -148,7 +149,7 @@ class SsoVerifier:
         locale = claims.get("locale")
         return SsoClaims(customer_id=sub, jti=jti, locale=locale if isinstance(locale, str) else None)
 
-    def _key(self, partner: Partner, kid: str | None) -> str | dict:
+    def _key(self, partner: Partner, kid: str | None) -> str | dict[str, Any]:
         sso = partner.sso
         assert sso is not None
         if sso.shared_secret:
@@ -160,7 +161,7 @@ class SsoVerifier:
             raise SsoError("algorithm")
         return jwk
 
-    def _check_times(self, claims: dict) -> None:
+    def _check_times(self, claims: dict[str, Any]) -> None:
         now = time.time()
         iat, exp = claims.get("iat"), claims.get("exp")
         if not isinstance(iat, (int, float)) or not isinstance(exp, (int, float)):

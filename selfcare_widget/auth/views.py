@@ -10,12 +10,15 @@ import hashlib
 import hmac
 import logging
 import secrets
+from typing import cast
 
-from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
+from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from .. import edr
+from ..partners import Partner
 from ..platform import NotFound, PlatformError, Rejected
 from ..services import services
 from ..views.shell import render_shell
@@ -31,7 +34,7 @@ OTP_TTL_SECONDS = 300
 OTP_MAX_ATTEMPTS = 5
 
 
-def _partner_or_404():
+def _partner_or_404() -> Partner:
     partner = requested_partner()
     if partner is None:
         abort(404)
@@ -49,13 +52,15 @@ def _customer_of_partner(partner_id: str, customer_id: str) -> bool:
     return customer.partner_id == partner_id
 
 
-def _signed_in(partner, customer_id: str, method: str, locale: str | None = None):
+def _signed_in(partner: Partner, customer_id: str, method: str, locale: str | None = None) -> Response:
     """Create the session, record the EDR, return the shell with the token header."""
     locale = locale if locale in ("cs", "en") else partner.default_locale
     sessions = services().sessions
     token = sessions.create(partner.id, customer_id, locale, method)
     # The rest of this request acts as the new user, so the shell can carry its first section.
-    login_user(WidgetUser(sessions.load(token), token))
+    session = sessions.load(token)
+    assert session is not None  # created just above
+    login_user(WidgetUser(session, token))
     edr.record(edr.actions.SIGNIN, partner_id=partner.id, customer_id=customer_id, method=method)
     g.locale = locale
     response = current_app.make_response(render_shell(partner, customer_id, section="overview"))
@@ -64,7 +69,7 @@ def _signed_in(partner, customer_id: str, method: str, locale: str | None = None
 
 
 @bp.post("/sso/exchange")
-def sso_exchange():
+def sso_exchange() -> ResponseReturnValue:
     """Exchange a partner-signed SSO JWT for a widget session (JSON for the loader)."""
     partner = _partner_or_404()
     token = request.form.get("token", "")
@@ -85,14 +90,14 @@ def sso_exchange():
 
 
 @bp.post("/auth/signin")
-def signin_form():
+def signin_form() -> ResponseReturnValue:
     """The sign-in fragment with the partner's enabled methods (password, SMS code)."""
     partner = _partner_or_404()
     return render_template("widget/signin.html", partner=partner)
 
 
 @bp.post("/auth/password")
-def password_signin():
+def password_signin() -> ResponseReturnValue:
     """Sign in with MSISDN or e-mail and password, checked by the platform."""
     partner = _partner_or_404()
     if "password" not in partner.login_methods:
@@ -148,7 +153,7 @@ def _normalise_msisdn(raw: str) -> str:
 
 
 @bp.post("/auth/sms/send")
-def sms_send():
+def sms_send() -> ResponseReturnValue:
     """Send a one-time code to a registered MSISDN of this partner's customer."""
     partner = _partner_or_404()
     if "sms" not in partner.login_methods:
@@ -187,7 +192,7 @@ def sms_send():
 
 
 @bp.post("/auth/sms/verify")
-def sms_verify():
+def sms_verify() -> ResponseReturnValue:
     """Check the one-time code; at most five attempts per code."""
     partner = _partner_or_404()
     if "sms" not in partner.login_methods:
@@ -196,7 +201,8 @@ def sms_verify():
     code = "".join(ch for ch in request.form.get("code", "") if ch.isdigit())
     store = services().store
     key = _otp_key(partner.id, msisdn)
-    entry = store.hgetall(key) if msisdn else {}
+    # The store is built with decode_responses=True (store.connect): fields and values are str.
+    entry = cast("dict[str, str]", store.hgetall(key)) if msisdn else {}
     if entry and len(code) == 6:
         attempts = store.hincrby(key, "attempts", 1)
         if attempts <= OTP_MAX_ATTEMPTS and hmac.compare_digest(
@@ -217,7 +223,7 @@ def sms_verify():
 
 @bp.post("/auth/logout")
 @login_required
-def logout():
+def logout() -> ResponseReturnValue:
     """End the session; the loader forgets its token and shows the sign-in form."""
     partner = requested_partner()
     edr.record(edr.actions.SIGNOUT)
@@ -230,4 +236,5 @@ def logout():
 
 
 def _unavailable() -> str:
-    return _("The service is temporarily unavailable. Please try again in a moment.")
+    # flask_babel ships no py.typed, so mypy sees gettext as Any; it is annotated to return str.
+    return _("The service is temporarily unavailable. Please try again in a moment.")  # type: ignore[no-any-return]

@@ -9,7 +9,9 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
+from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.serving import make_server
 
 from ..config import Settings
@@ -20,6 +22,13 @@ log = logging.getLogger(__name__)
 
 DEMO_PARTNER = "demo-mobil"
 ZELENA_SECRET_ENV = "SELFCARE_DEMO_ZELENA_SECRET"  # noqa: S105 - the name of a variable, not a secret
+
+
+class _Webhook(TypedDict, total=False):
+    """The EDR webhook fields of a :class:`Partner`, when the demo CRM receives its EDRs."""
+
+    edr_webhook_url: str
+    edr_webhook_secret: str
 
 
 @dataclass(frozen=True)
@@ -41,7 +50,7 @@ def demo_partners(
     zelena_secret = os.environ.get(ZELENA_SECRET_ENV) or secrets.token_urlsafe(32)
     crm_secrets = crm_secrets or {}
 
-    def webhook(pid: str) -> dict[str, str]:
+    def webhook(pid: str) -> _Webhook:
         if not crm_url or pid not in crm_secrets:
             return {}
         return {"edr_webhook_url": f"{crm_url}/crm/{pid}/webhook", "edr_webhook_secret": crm_secrets[pid]}
@@ -93,8 +102,11 @@ class DemoStack:
 
         instance_dir.mkdir(parents=True, exist_ok=True)
         credential = secrets.token_urlsafe(24)
+        # Each server's real app is attached below, once the bound ports give the URLs; until then
+        # (never served: the servers only start in start()) a placeholder stands in.
         self._servers = [
-            make_server(host, port, None, threaded=True) for port in (platform_port, widget_port, portal_port)
+            make_server(host, port, ServiceUnavailable(), threaded=True)
+            for port in (platform_port, widget_port, portal_port)
         ]
         platform_server, widget_server, portal_server = self._servers
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - display only

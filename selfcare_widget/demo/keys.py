@@ -35,6 +35,8 @@ def _b64(number: int) -> str:
 def public_jwk(private_pem: str) -> dict:
     """The public half as a JWK with a ``kid`` derived from the key (RFC 7638 thumbprint)."""
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):  # a JWK with "e" and "n" exists for RSA keys only
+        raise ValueError("the key is not an RSA private key")
     numbers = key.public_key().public_numbers()
     jwk = {"e": _b64(numbers.e), "kty": "RSA", "n": _b64(numbers.n)}
     thumbprint = hashlib.sha256(

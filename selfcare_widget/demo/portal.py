@@ -8,6 +8,7 @@ also uses its own htmx (2.x) to show that the widget's private htmx does not int
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from flask import Flask, abort, jsonify, make_response, redirect, render_template, request, session, url_for
 
@@ -62,11 +63,8 @@ def create_portal_app(
             abort(400)
         session.clear()
         session["customer"] = customer
-        return redirect(
-            url_for(
-                "account", **({"section": request.form["section"]} if request.form.get("section") else {})
-            )
-        )
+        values: dict[str, Any] = {"section": request.form["section"]} if request.form.get("section") else {}
+        return redirect(url_for("account", **values))
 
     @app.post("/logout")
     def logout():

@@ -55,8 +55,9 @@ def record(
     partner_id = partner_id or (user.partner_id if user else None) or "unknown"
     customer_id = customer_id or (user.customer_id if user else "") or ""
     partner = services().partners.get(partner_id)
+    edr_id = str(uuid.uuid4())
     edr = {
-        "id": str(uuid.uuid4()),
+        "id": edr_id,
         "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "partner": partner_id,
         "customer": customer_id,
@@ -84,7 +85,7 @@ def record(
             approximate=True,
         )
     except Exception:  # noqa: BLE001 - the customer's action must not fail because of the EDR store
-        log.exception("EDR %s could not be recorded (action=%s)", edr["id"], action)
+        log.exception("EDR %s could not be recorded (action=%s)", edr_id, action)
         return None
     g.setdefault("edr_actions", []).append(action)
-    return edr["id"]
+    return edr_id

@@ -22,13 +22,14 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 import redis
 import requests
+from redis.typing import EncodableT, FieldT
 
 from ..partners import Partner
 from .recorder import stream_key
@@ -41,6 +42,11 @@ DEAD_PREFIX = "sc:edr-dead:"
 RETRY_PREFIX = "sc:edr-retry:"
 USER_AGENT = "selfcare-widget-edr/1"
 _RETRYABLE_4XX = (408, 429)
+
+# The store is built with decode_responses=True and speaks RESP2 (store.connect): stream replies
+# carry str, and XREADGROUP answers [[stream, [(id, fields), ...]], ...] (RESP3 would be a dict).
+# An entry deleted from the stream while pending comes back with empty (or None) fields.
+_Entry = tuple[str, dict[str, str] | None]
 
 
 def dead_key(partner_id: str) -> str:
@@ -153,8 +159,9 @@ class EdrWorker:
         # own pending first (retries and reclaimed ones), then new messages
         for entry_id, fields in self._own_pending(key):
             self._handle(partner, entry_id, fields, stats, retry=True)
-        reply = self.store.xreadgroup(
-            self.config.group, self.consumer, {key: ">"}, count=self.config.batch_size
+        reply = cast(
+            "list[list[Any]]",  # RESP2 (see _Entry)
+            self.store.xreadgroup(self.config.group, self.consumer, {key: ">"}, count=self.config.batch_size),
         )
         for _stream, entries in reply or []:
             for entry_id, fields in entries:
@@ -195,14 +202,17 @@ class EdrWorker:
             if cursor in ("0-0", b"0-0"):
                 return claimed
 
-    def _own_pending(self, key: str):
+    def _own_pending(self, key: str) -> Iterator[_Entry]:
         """This consumer's pending entries (already read, not yet acknowledged), oldest first."""
         last = "0"
         while True:
-            reply = self.store.xreadgroup(
-                self.config.group, self.consumer, {key: last}, count=self.config.batch_size
+            reply = cast(
+                "list[list[Any]]",  # RESP2 (see _Entry)
+                self.store.xreadgroup(
+                    self.config.group, self.consumer, {key: last}, count=self.config.batch_size
+                ),
             )
-            entries = reply[0][1] if reply else []
+            entries: list[_Entry] = reply[0][1] if reply else []
             if not entries:
                 return
             yield from entries
@@ -210,7 +220,9 @@ class EdrWorker:
 
     # --- one message ----------------------------------------------------------------------
 
-    def _handle(self, partner: Partner, entry_id: str, fields: dict, stats: RunStats, *, retry: bool) -> None:
+    def _handle(
+        self, partner: Partner, entry_id: str, fields: dict[str, str] | None, stats: RunStats, *, retry: bool
+    ) -> None:
         key = stream_key(partner.id)
         if not fields:  # deleted from the stream while pending
             self.store.xack(key, self.config.group, entry_id)
@@ -309,10 +321,16 @@ class EdrWorker:
         pipe.execute()
 
     def _dead_letter(
-        self, partner_id: str, entry_id: str, fields: dict, error: str, status: int | None, attempts: int
+        self,
+        partner_id: str,
+        entry_id: str,
+        fields: dict[str, str],
+        error: str,
+        status: int | None,
+        attempts: int,
     ) -> None:
         """Park the message in the dead-letter stream and acknowledge it, atomically."""
-        letter: dict[str, Any] = {
+        letter: dict[FieldT, EncodableT] = {
             "edr": fields.get("edr", json.dumps(fields)),
             "entry": entry_id,
             "attempts": attempts,
@@ -346,9 +364,10 @@ def _retry_after(value: str | None) -> float | None:
 # --- operator tools -----------------------------------------------------------------------
 
 
-def dead_letters(store: redis.Redis, partner_id: str, count: int = 100) -> list[tuple[str, dict]]:
+def dead_letters(store: redis.Redis, partner_id: str, count: int = 100) -> list[tuple[str, dict[str, str]]]:
     """The oldest ``count`` dead letters of a partner: (dead-letter id, fields)."""
-    return list(store.xrange(dead_key(partner_id), count=count))
+    # decode_responses=True (see _Entry); XRANGE lists existing entries, each with its fields.
+    return list(cast("list[tuple[str, dict[str, str]]]", store.xrange(dead_key(partner_id), count=count)))
 
 
 def replay_dead_letters(store: redis.Redis, partner_id: str, ids: list[str] | None = None) -> int:
@@ -359,7 +378,8 @@ def replay_dead_letters(store: redis.Redis, partner_id: str, ids: list[str] | No
     """
     moved = 0
     wanted = set(ids) if ids else None
-    for dead_id, fields in store.xrange(dead_key(partner_id)):
+    # decode_responses=True (see _Entry); XRANGE lists existing entries, each with its fields.
+    for dead_id, fields in cast("list[tuple[str, dict[str, str]]]", store.xrange(dead_key(partner_id))):
         if wanted is not None and dead_id not in wanted:
             continue
         if "edr" not in fields:

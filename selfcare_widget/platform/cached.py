@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import redis
 
@@ -71,21 +71,23 @@ class CachedPlatform:
     # -- plumbing --------------------------------------------------------------------------
 
     def _generation(self, scope: str) -> str:
-        return self.store.get(f"{PREFIX}gen:{scope}") or "0"
+        # The store is built with decode_responses=True (store.connect): replies are str.
+        return cast("str | None", self.store.get(f"{PREFIX}gen:{scope}")) or "0"
 
     def _bump(self, *scopes: str) -> None:
         for scope in scopes:
             self.store.incr(f"{PREFIX}gen:{scope}")
 
-    def _cached(self, kind: str, key: str, tp: Any, load: Callable[[], T]) -> T:
+    def _cached(self, kind: str, key: str, tp: type[T], load: Callable[[], T]) -> T:
         full_key = f"{PREFIX}{kind}:{key}"
         try:
-            hit = self.store.get(full_key)
+            hit = cast("str | None", self.store.get(full_key))  # decode_responses=True: str
         except redis.RedisError:
             log.warning("cache unavailable; reading from the platform")
             return load()
         if hit is not None:
-            return codec.loads(tp, hit)
+            # codec.loads rebuilds a value of type ``tp``, and ``tp`` is ``type[T]``.
+            return cast(T, codec.loads(tp, hit))
         value = load()
         try:
             self.store.set(full_key, codec.dumps(value), ex=TTL[kind])
@@ -148,7 +150,7 @@ class CachedPlatform:
         try:
             return self.inner.update_sim_settings(service_id, changes)
         finally:
-            owner = self.store.get(f"{PREFIX}owner:{service_id}")
+            owner = cast("str | None", self.store.get(f"{PREFIX}owner:{service_id}"))  # decoded: str
             if owner:
                 self._bump("c:" + owner)
             else:  # unknown owner: nothing of this customer can be trusted to be fresh
@@ -218,7 +220,8 @@ class CachedPlatform:
         ids = sorted(sim_product_ids)
         if not ids:
             return []
-        generations = self.store.mget([f"{PREFIX}gen:p:{i}" for i in ids])
+        # decode_responses=True (store.connect): each reply is str, or None for a missing key.
+        generations = cast("list[str | None]", self.store.mget([f"{PREFIX}gen:p:{i}" for i in ids]))
         digest = hashlib.sha256(
             "|".join(f"{i}={g or 0}" for i, g in zip(ids, generations, strict=True)).encode()
         ).hexdigest()[:32]

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote
 
 import requests
@@ -48,6 +48,13 @@ from .models import (
     UsagePage,
     UsageSummary,
 )
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from typing_extensions import Self
+    from urllib3.connectionpool import ConnectionPool
+    from urllib3.response import BaseHTTPResponse
 
 log = logging.getLogger("selfcare_widget.platform")
 
@@ -95,9 +102,20 @@ class _GetOnlyRetry(Retry):
     writes must go out at most once, so for them the first error ends the request.
     """
 
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
         if method is not None and method.upper() not in (self.allowed_methods or ()):
-            raise MaxRetryError(_pool, url, error or Exception("write not retried")) from error
+            # urllib3 types Retry.increment's _pool as optional but MaxRetryError's pool as required
+            # (its own Retry.increment ignores the same mismatch); the pool passes itself here.
+            reason = error or Exception("write not retried")
+            raise MaxRetryError(_pool, url, reason) from error  # type: ignore[arg-type]
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
@@ -165,17 +183,28 @@ class TmfPlatform:
         *,
         params: dict[str, Any] | None = None,
         body: Any = None,
+        headers: dict[str, str] | None = None,
     ) -> requests.Response:
-        """One HTTP call; returns a 2xx response or raises a domain error."""
+        """One HTTP call; returns a 2xx response or raises a domain error.
+
+        A PATCH body is sent as ``application/merge-patch+json`` (RFC 7396, what TMF630 asks).
+        """
         request_id = self._request_id()
         started = time.monotonic()
+        sent_headers = {"X-Request-ID": request_id, **(headers or {})}
+        data = None
+        if body is not None:
+            data = json.dumps(body, default=_json_number).encode()
+            sent_headers["Content-Type"] = (
+                "application/merge-patch+json" if method == "PATCH" else "application/json"
+            )
         try:
             response = self._session.request(
                 method,
                 self._root + path,
                 params=params,
-                json=body,
-                headers={"X-Request-ID": request_id},
+                data=data,
+                headers=sent_headers,
                 timeout=self._timeout,
                 allow_redirects=False,
             )
@@ -261,14 +290,23 @@ class TmfPlatform:
             return tmf.customer(data)
 
     def update_contact(self, customer_id: str, contact: ContactDetails, fields: set[str]) -> Customer:
-        """Change only the media types touched by ``fields``; returns the updated customer."""
+        """Change the media types touched by ``fields``; returns the updated customer.
+
+        Under merge-patch an array in the body replaces the stored one, so the PATCH carries the
+        customer's whole ``contactMedium`` as just read, with only the touched media replaced
+        (``If-Match`` when the platform gave an ETag, so a concurrent change is not lost).
+        """
         if not fields:
             return self.get_customer(customer_id)
+        path = f"{CUSTOMER}/customer/{_segment(customer_id)}"
         try:
-            body = tmf.contact_patch(contact, fields)
+            tmf.check_contact_fields(fields)
         except ValueError as exc:
             raise Rejected("badRequest", str(exc)) from None
-        data, _ = self._call("PATCH", f"{CUSTOMER}/customer/{_segment(customer_id)}", body=body)
+        current, read = self._call("GET", path)
+        with _mapping("customer"):
+            body = tmf.contact_patch(tmf.obj(current).get("contactMedium"), contact, fields)
+        data, _ = self._call("PATCH", path, body=body, headers=_precondition(read))
         log.info("contact of customer %s changed: %s", customer_id, ",".join(sorted(fields)))
         with _mapping("customer"):
             return tmf.customer(data)
@@ -301,12 +339,20 @@ class TmfPlatform:
             return [tmf.sim_settings(s) for s in services]
 
     def update_sim_settings(self, service_id: str, changes: dict[str, bool]) -> SimSettings:
-        """Apply ``changes`` (domain names) to the service; returns its new settings."""
+        """Apply ``changes`` (domain names) to the service; returns its new settings.
+
+        The PATCH carries the service's whole ``serviceCharacteristic`` as just read, with only the
+        changed values replaced: under merge-patch a partial array would wipe the other settings.
+        """
+        path = f"{SERVICE_INVENTORY}/service/{_segment(service_id)}"
         try:
-            body = tmf.settings_patch(changes)
+            tmf.check_settings(changes)
         except ValueError as exc:
             raise Rejected("badRequest", str(exc)) from None
-        data, _ = self._call("PATCH", f"{SERVICE_INVENTORY}/service/{_segment(service_id)}", body=body)
+        current, read = self._call("GET", path)
+        with _mapping("service"):
+            body = tmf.settings_patch(tmf.obj(current).get("serviceCharacteristic"), changes)
+        data, _ = self._call("PATCH", path, body=body, headers=_precondition(read))
         log.info("settings of service %s changed: %s", service_id, ",".join(sorted(changes)))
         with _mapping("service"):
             return tmf.sim_settings(data)
@@ -399,18 +445,20 @@ class TmfPlatform:
 
     def list_usage(self, customer_id: str, filter: UsageFilter, offset: int, limit: int) -> UsagePage:
         """One page of the filtered call log, newest first; ``total`` from ``X-Total-Count``."""
+        page_offset = max(0, offset)
+        page_limit = max(1, min(limit, MAX_PAGE))
         params = {
             **tmf.usage_params(customer_id, filter),
             "sort": "-usageDate",
             "fields": USAGE_FIELDS,
-            "offset": max(0, offset),
-            "limit": max(1, min(limit, MAX_PAGE)),
+            "offset": page_offset,
+            "limit": page_limit,
         }
         data, response = self._call("GET", f"{USAGE}/usage", params=params)
         with _mapping("usage"):
             records = [tmf.usage_record(u) for u in tmf.objects(data)]
             total = _total_count(response, default=None)
-        return UsagePage(records=records, total=total, offset=params["offset"], limit=params["limit"])
+        return UsagePage(records=records, total=total, offset=page_offset, limit=page_limit)
 
     def usage_summary(self, customer_id: str, filter: UsageFilter) -> UsageSummary:
         """Totals of the filtered call log, computed by the platform."""
@@ -482,6 +530,19 @@ def _mapping(resource: str) -> Iterator[None]:
         # Log the exception type and the field only: values may be personal data.
         log.warning("platform sent a malformed %s: %s %s", resource, type(exc).__name__, _safe_arg(exc))
         raise Unavailable(f"platform sent a malformed {resource}") from None
+
+
+def _precondition(read: requests.Response) -> dict[str, str]:
+    """``If-Match`` with the ETag of the representation a write is based on, when there is one."""
+    etag = read.headers.get("ETag")
+    return {"If-Match": etag} if etag else {}
+
+
+def _json_number(value: object) -> object:
+    """JSON for the Decimals our parsing makes of platform numbers (sent back on a write)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _safe_arg(exc: Exception) -> str:

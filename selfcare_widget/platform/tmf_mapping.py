@@ -236,16 +236,22 @@ def contact_details(media: Any) -> ContactDetails:
     )
 
 
-def contact_patch(contact: ContactDetails, fields: Iterable[str]) -> dict[str, Any]:
-    """PATCH body replacing only the media types touched by ``fields``.
-
-    Raises ``ValueError`` for a field name :class:`ContactDetails` does not have.
-    """
+def check_contact_fields(fields: Iterable[str]) -> None:
+    """``ValueError`` for a field name :class:`ContactDetails` does not have."""
     unknown = set(fields) - CONTACT_FIELD_MEDIUM.keys()
     if unknown:
         raise ValueError(f"unknown contact fields: {sorted(unknown)}")
+
+
+def contact_patch(stored: Any, contact: ContactDetails, fields: Iterable[str]) -> dict[str, Any]:
+    """Merge-patch body: the stored ``contactMedium`` array, the media touched by ``fields`` replaced.
+
+    Media of other types (and whatever else the platform keeps on them) go back as they were
+    read, so replacing the array loses nothing. ``ValueError`` for an unknown field name.
+    """
+    check_contact_fields(fields)
     kinds = {CONTACT_FIELD_MEDIUM[f] for f in fields}
-    media: list[dict[str, Any]] = []
+    media: list[dict[str, Any]] = [dict(m) for m in objects(stored or []) if m.get("mediumType") not in kinds]
     # Fixed order keeps the request deterministic (handy in logs and tests).
     if "email" in kinds:
         media.append({"mediumType": "email", "characteristic": {"emailAddress": contact.email}})
@@ -322,16 +328,27 @@ def sim_settings(data: Json) -> SimSettings:
     return SimSettings(service_id=text(data["id"]), state=text(data.get("state")), **values)
 
 
-def settings_patch(changes: Mapping[str, bool]) -> dict[str, Any]:
-    """PATCH body for TMF638 from domain setting names; ``ValueError`` on an unknown name."""
+def check_settings(changes: Mapping[str, bool]) -> None:
+    """``ValueError`` for a domain setting name that has no TMF638 characteristic."""
     unknown = set(changes) - SETTING_TO_TMF.keys()
     if unknown:
         raise ValueError(f"unknown settings: {sorted(unknown)}")
-    return {
-        "serviceCharacteristic": [
-            {"name": SETTING_TO_TMF[name], "value": bool(value)} for name, value in changes.items()
-        ]
-    }
+
+
+def settings_patch(stored: Any, changes: Mapping[str, bool]) -> dict[str, Any]:
+    """Merge-patch body: the stored ``serviceCharacteristic`` array with ``changes`` applied.
+
+    Every characteristic read goes back (those we do not know too, unchanged); a changed one
+    keeps its other attributes and gets the new value; one the service lacked is appended.
+    """
+    check_settings(changes)
+    wanted = {SETTING_TO_TMF[name]: bool(value) for name, value in changes.items()}
+    result: list[dict[str, Any]] = []
+    for item in objects(stored or []):
+        name = item.get("name")
+        result.append({**item, "value": wanted.pop(name)} if name in wanted else dict(item))
+    result += [{"name": name, "valueType": "boolean", "value": value} for name, value in wanted.items()]
+    return {"serviceCharacteristic": result}
 
 
 def sim_card(data: Json) -> SimCard:
@@ -560,10 +577,13 @@ def bucket(data: Json) -> UnitBucket:
 
 
 def sms_body(msisdn: str, content: str, sender: str) -> dict[str, Any]:
-    """TMF681 create body for an SMS to ``msisdn`` (digits, with or without ``+``)."""
+    """TMF681 v4 ``CommunicationMessage_Create`` for an SMS to ``msisdn`` (digits, ``+`` optional).
+
+    v4 requires ``messageType``, ``content``, ``receiver`` and ``sender``.
+    """
     number = "+" + "".join(ch for ch in msisdn if ch.isdigit())
     return {
-        "type": "SMS",
+        "messageType": "SMS",
         "content": content,
         "receiver": [{"phoneNumber": number}],
         "sender": {"name": sender},

@@ -120,7 +120,10 @@ def _check(conn: sqlite3.Connection, customer: str, offering_id: str, sim_id: st
             "Balíček nelze k tomuto tarifu objednat",
             f"offering {offering_id!r} is not orderable for tariff {row['offering_id']!r}",
         )
-    return load_doc(conn, "product", sim_id)
+    product = load_doc(conn, "product", sim_id)
+    if product is None:  # the row was read above in the same transaction
+        raise _reject("productNotFound", "SIM nebyla nalezena", f"no product {sim_id!r}")
+    return product
 
 
 def _existing(conn: sqlite3.Connection, external_id: str | None) -> dict | None:

@@ -59,35 +59,44 @@ def get_service(id_: str) -> Response:
     return one_response(request_conn(), "service", "service", id_)
 
 
-def _parse_changes(body: object) -> dict[str, bool]:
+def _parse_characteristics(body: object) -> dict[str, bool]:
+    """The new ``serviceCharacteristic`` array: RFC 7396 merge-patch replaces the stored one, so it
+    must list every setting once (a partial array would leave the service without settings)."""
     if (
         not isinstance(body, dict)
         or not isinstance(body.get("serviceCharacteristic"), list)
         or set(body) - {"serviceCharacteristic"}
     ):
         raise bad_request('body must be {"serviceCharacteristic": [{"name": ..., "value": true|false}]}')
-    changes: dict[str, bool] = {}
+    values: dict[str, bool] = {}
     for item in body["serviceCharacteristic"]:
         if not isinstance(item, dict) or item.get("name") not in SETTINGS:
             raise bad_request(f"unknown characteristic; allowed: {', '.join(SETTINGS)}")
         if not isinstance(item.get("value"), bool):
             raise bad_request(f"value of {item['name']} must be true or false")
-        changes[item["name"]] = item["value"]
-    if not changes:
-        raise bad_request("no characteristic to change")
-    return changes
+        if item["name"] in values:
+            raise bad_request(f"{item['name']} is listed twice")
+        values[item["name"]] = item["value"]
+    missing = [name for name in SETTINGS if name not in values]
+    if missing:
+        raise bad_request(
+            "merge-patch replaces the serviceCharacteristic array; it must list every setting, "
+            f"missing: {', '.join(missing)}"
+        )
+    return values
 
 
 @service_bp.patch("/service/<id_>")
 def patch_service(id_: str) -> Response:
     """Change SIM settings under the sandbox's business rules (see docs/platform-contract.md)."""
-    changes = _parse_changes(request.get_json(silent=True))
+    wanted = _parse_characteristics(request.get_json(silent=True))
     conn = request_conn()
     with immediate(conn):
         doc = load_doc(conn, "service", id_)
         if doc is None:
             raise not_found("service", id_)
         current = {c["name"]: c["value"] for c in doc["serviceCharacteristic"]}
+        changes = {name: value for name, value in wanted.items() if current.get(name) != value}
         if current.get("simBlocked"):
             if changes.get("simBlocked") is False:
                 raise ApiError(

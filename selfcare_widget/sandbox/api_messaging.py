@@ -22,10 +22,14 @@ MESSAGE_ATTRS = {"id": Attr("id"), "receiver.phoneNumber": Attr("receiver_phone"
 
 @messaging_bp.post("/communicationMessage")
 def send_message() -> Response:
-    """Accept an SMS and store it in the outbox (the sandbox sends nothing)."""
+    """Accept an SMS and store it in the outbox (the sandbox sends nothing).
+
+    As strict as TMF681 v4's ``CommunicationMessage_Create``: ``messageType``, ``content``,
+    ``receiver`` and ``sender`` are required; the 201 carries ``Location``.
+    """
     body = request.get_json(silent=True)
-    if not isinstance(body, dict) or body.get("type") != "SMS":
-        raise bad_request('body must be a CommunicationMessage with "type": "SMS"')
+    if not isinstance(body, dict) or body.get("messageType") != "SMS":
+        raise bad_request('body must be a CommunicationMessage with "messageType": "SMS"')
     content = body.get("content")
     receivers = body.get("receiver")
     if not isinstance(content, str) or not content or len(content) > 1000:
@@ -39,7 +43,9 @@ def send_message() -> Response:
         )
     ):
         raise bad_request("receiver must list at least one {phoneNumber}")
-    sender = body.get("sender") if isinstance(body.get("sender"), dict) else {"name": "Platform"}
+    sender = body.get("sender")
+    if not isinstance(sender, dict) or not sender:
+        raise bad_request("sender is required")
     now = datetime.now(timezone.utc).astimezone(PRAGUE).isoformat(timespec="seconds")
     conn = request_conn()
     with immediate(conn):
@@ -49,7 +55,7 @@ def send_message() -> Response:
             doc = {
                 "id": msg_id,
                 "href": href("681", "communicationMessage", msg_id),
-                "type": "SMS",
+                "messageType": "SMS",
                 "content": content,
                 "state": "completed",
                 "sendTime": now,
@@ -64,6 +70,7 @@ def send_message() -> Response:
             docs.append(doc)
     response = jsonify(docs[0] if len(docs) == 1 else {**docs[0], "receiver": receivers})
     response.status_code = 201
+    response.headers["Location"] = docs[0]["href"]
     return response
 
 

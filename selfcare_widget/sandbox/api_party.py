@@ -89,7 +89,7 @@ def validate_medium(medium: object) -> dict:
 
 @customer_bp.patch("/customer/<id_>")
 def patch_customer(id_: str) -> Response:
-    """Replace the contact media of the ``mediumType``s listed in the body; returns the customer."""
+    """Replace the contact media with the array in the body (merge-patch); returns the customer."""
     body = request.get_json(silent=True)
     if (
         not isinstance(body, dict)
@@ -118,9 +118,8 @@ def patch_customer(id_: str) -> Response:
             ).fetchone()
             if taken:
                 raise _invalid("this e-mail address is already used by another customer")
-        doc["contactMedium"] = [
-            m for m in doc.get("contactMedium", []) if m["mediumType"] not in kinds
-        ] + media
+        # RFC 7396 merge-patch: the array in the body replaces the stored one as a whole.
+        doc["contactMedium"] = media
         conn.execute("UPDATE customer SET doc = ? WHERE id = ?", (dumps(doc), id_))
         if new_email:
             conn.execute("UPDATE customer SET email = ? WHERE id = ?", (new_email, id_))

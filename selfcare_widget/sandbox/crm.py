@@ -25,6 +25,8 @@ from . import db
 
 log = logging.getLogger(__name__)
 
+WEBHOOK_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
+
 bp = Blueprint("crm", __name__, url_prefix="/crm")
 
 SCHEMA = """
@@ -92,7 +94,9 @@ def webhook(partner_id: str) -> tuple[Response, int]:
     secret = _secret_or_404(partner_id)
     body = request.get_data(cache=False)
     try:
-        msg_id = verify(secret, request.headers, body, tolerance=DEFAULT_TOLERANCE)
+        # the three webhook headers, looked up case-insensitively as HTTP defines
+        headers = {name: request.headers.get(name, "") for name in WEBHOOK_HEADERS}
+        msg_id = verify(secret, headers, body, tolerance=DEFAULT_TOLERANCE)
     except WebhookVerificationError as exc:
         log.info("CRM %s rejected a webhook: %s", partner_id, exc.reason)
         return jsonify(error=exc.reason), 401

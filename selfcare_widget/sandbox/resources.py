@@ -10,6 +10,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 PRAGUE = ZoneInfo("Europe/Prague")
@@ -191,7 +192,11 @@ BUCKET_NAMES = {"monetary": "Kredit", "voice": "Volání", "sms": "SMS", "data":
 def offering_doc(o: Offering) -> dict:
     """TMF620 ProductOffering body."""
     if o.category == "tariff":
-        price = {"priceType": "recurring", "recurringChargePeriod": "month", "name": "Měsíční paušál"}
+        price: dict[str, Any] = {
+            "priceType": "recurring",
+            "recurringChargePeriod": "month",
+            "name": "Měsíční paušál",
+        }
     else:
         price = {"priceType": "oneTime", "name": "Cena balíčku"}
     price["price"] = {"taxIncludedAmount": money(o.price)}

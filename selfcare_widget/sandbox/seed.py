@@ -619,7 +619,7 @@ class _Builder:
             number = self.b_number(network) if kind in ("voice", "sms") else ""
         self.usage_seq += 1
         uid = f"usg-{self.usage_seq:07d}"
-        chars = [
+        chars: list[dict[str, object]] = [
             {"name": "destinationNumber", "valueType": "string", "value": number},
             {"name": "destinationNetwork", "valueType": "string", "value": network},
         ]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import Response, request
+from werkzeug.datastructures import MultiDict
 
 from .errors import ApiError, bad_request
 from .resources import PRAGUE
@@ -78,7 +79,8 @@ def where_clause(
     for key in required:
         if not args.get(key):
             raise bad_request(f"filter {key!r} is required")
-    items = args.items(multi=True) if hasattr(args, "getlist") else args.items()
+    # a MultiDict (the query string) yields repeated keys too, a plain mapping each key once
+    items = args.items(multi=True) if isinstance(args, MultiDict) else args.items()
     for key, value in items:
         if key in RESERVED:
             continue

@@ -223,7 +223,7 @@ def _export_stream(sim: Sim, query: CallLogQuery, first: UsagePage) -> Iterator[
     port = platform()
     flt = query.usage_filter(sim.product_id)
     written = 0
-    outcome = "failure"
+    outcome: edr.actions.Outcome = "failure"
     try:
         yield "\ufeff" + _csv_lines([csv_header()])
         page = first

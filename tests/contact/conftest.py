@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from selfcare_widget.platform.tmf import TmfPlatform, TmfSettings
@@ -38,7 +40,8 @@ def platform_calls(app):
     original = session.request
 
     def recording(method, url, *args, **kwargs):
-        calls.append((method, url.split("/v4", 1)[-1].split("?")[0], kwargs.get("json")))
+        data = kwargs.get("data")
+        calls.append((method, url.split("/v4", 1)[-1].split("?")[0], json.loads(data) if data else None))
         return original(method, url, *args, **kwargs)
 
     session.request = recording

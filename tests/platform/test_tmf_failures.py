@@ -69,10 +69,11 @@ def test_post_is_not_retried_on_503(tmf, faulty):
 
 
 def test_patch_is_not_retried_on_503(tmf, faulty):
-    faulty.script(SERVICE_PATH, TMF_503, Answer(200, {}))
+    service = {"id": "svc1", "serviceCharacteristic": [{"name": "roamingEnabled", "value": False}]}
+    faulty.script(SERVICE_PATH, Answer(200, service), TMF_503, Answer(200, {}))
     with pytest.raises(Unavailable):
         tmf.update_sim_settings("svc1", {"roaming_enabled": True})
-    assert faulty.hits[SERVICE_PATH] == 1
+    assert [s.method for s in faulty.requests_to(SERVICE_PATH)] == ["GET", "PATCH"]  # one PATCH only
 
 
 def test_slow_answer_beyond_read_timeout_is_unavailable(tmf, faulty):

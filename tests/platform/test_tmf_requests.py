@@ -140,9 +140,26 @@ def test_no_products_no_bucket_call(tmf, faulty):
     assert not faulty.seen
 
 
-def test_update_contact_sends_only_changed_media(tmf, faulty):
+STORED_MEDIA = [
+    {"mediumType": "email", "preferred": True, "characteristic": {"emailAddress": "old@example.cz"}},
+    {"mediumType": "mobile", "characteristic": {"phoneNumber": "+420601999999"}},
+    {
+        "mediumType": "fax",
+        "validFor": {"startDateTime": "2020-01-01T00:00:00Z"},
+        "characteristic": {"faxNumber": "+420222"},
+    },
+    {
+        "mediumType": "postalAddress",
+        "characteristic": {"street1": "Stará 2", "city": "Brno", "postCode": "602 00", "country": "CZ"},
+    },
+]
+
+
+def test_update_contact_sends_the_whole_media_array_with_only_the_touched_media_replaced(tmf, faulty):
+    """Merge-patch replaces the array: what the widget does not change goes back as it was read."""
     path = f"{CUSTOMER}/customer/c1"
-    faulty.script(path, Answer(200, {"id": "c1", "name": "Jan", "status": "approved"}))
+    stored = {"id": "c1", "name": "Jan", "status": "approved", "contactMedium": STORED_MEDIA}
+    faulty.script(path, Answer(200, stored, headers={"ETag": 'W/"7"'}))
     contact = ContactDetails(
         email="new@example.cz",
         phone="+420601000000",
@@ -152,10 +169,14 @@ def test_update_contact_sends_only_changed_media(tmf, faulty):
         country="CZ",
     )
     tmf.update_contact("c1", contact, {"email", "city"})
-    (seen,) = faulty.requests_to(path)
-    assert seen.method == "PATCH"
+    read, seen = faulty.requests_to(path)
+    assert (read.method, seen.method) == ("GET", "PATCH")
+    assert seen.headers["Content-Type"] == "application/merge-patch+json"
+    assert seen.headers["If-Match"] == 'W/"7"'  # a change made meanwhile is not overwritten
     assert seen.json == {
         "contactMedium": [
+            STORED_MEDIA[1],  # phone untouched
+            STORED_MEDIA[2],  # a medium type the widget does not know, with all it carries
             {"mediumType": "email", "characteristic": {"emailAddress": "new@example.cz"}},
             {
                 "mediumType": "postalAddress",
@@ -170,19 +191,45 @@ def test_update_contact_sends_only_changed_media(tmf, faulty):
     }
 
 
-def test_update_settings_maps_domain_names_to_tmf(tmf, faulty):
+def test_update_settings_sends_the_whole_characteristic_array(tmf, faulty):
+    """Merge-patch replaces the array: every setting goes back, only the changed values differ."""
     path = f"{SERVICE_INVENTORY}/service/svc1"
-    faulty.script(path, Answer(200, SERVICE))
-    settings = tmf.update_sim_settings("svc1", {"roaming_enabled": True, "international_calls_barred": False})
-    (seen,) = faulty.requests_to(path)
-    assert seen.method == "PATCH"
+    stored = {
+        **SERVICE,
+        "serviceCharacteristic": [
+            *SERVICE["serviceCharacteristic"],
+            {"name": "volteEnabled", "valueType": "boolean", "value": True},  # not ours: kept
+        ],
+    }
+    faulty.script(path, Answer(200, stored))
+    settings = tmf.update_sim_settings("svc1", {"roaming_enabled": True, "international_calls_barred": True})
+    read, seen = faulty.requests_to(path)
+    assert (read.method, seen.method) == ("GET", "PATCH")
+    assert "If-Match" not in seen.headers  # no ETag offered, no precondition
     assert seen.json == {
         "serviceCharacteristic": [
+            {"name": "dataEnabled", "value": True},
             {"name": "roamingEnabled", "value": True},
-            {"name": "internationalCallsBarred", "value": False},
+            {"name": "premiumSmsBarred", "value": True},
+            {"name": "internationalCallsBarred", "value": True},
+            {"name": "voicemailEnabled", "value": True},
+            {"name": "simBlocked", "value": False},
+            {"name": "volteEnabled", "valueType": "boolean", "value": True},
         ]
     }
     assert settings.data_enabled and settings.premium_sms_barred and not settings.sim_blocked
+
+
+def test_a_setting_the_service_lacks_is_added_not_lost(tmf, faulty):
+    path = f"{SERVICE_INVENTORY}/service/svc1"
+    partial = {**SERVICE, "serviceCharacteristic": SERVICE["serviceCharacteristic"][:1]}
+    faulty.script(path, Answer(200, partial), Answer(200, SERVICE))
+    tmf.update_sim_settings("svc1", {"voicemail_enabled": False})
+    _, seen = faulty.requests_to(path)
+    assert seen.json["serviceCharacteristic"] == [
+        {"name": "dataEnabled", "value": True},
+        {"name": "voicemailEnabled", "valueType": "boolean", "value": False},
+    ]
 
 
 ORDER = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 
+import pytest
 import requests
 
 from selfcare_widget.sandbox.resources import BASE
@@ -195,11 +196,23 @@ def test_order_rules(private_client):
 
 
 def _patch(c, service, **values):
-    return c.patch(
-        "638",
-        f"/service/{service}",
-        json={"serviceCharacteristic": [{"name": k, "value": v} for k, v in values.items()]},
-    )
+    """A conformant merge-patch: the service's whole characteristic array, ``values`` applied."""
+    stored = c.get("638", f"/service/{service}")
+    current = stored.json()["serviceCharacteristic"] if stored.status_code == 200 else []
+    array = [{**ch, "value": values.pop(ch["name"], ch["value"])} for ch in current]
+    array += [{"name": k, "value": v} for k, v in values.items()]
+    return c.patch("638", f"/service/{service}", json={"serviceCharacteristic": array})
+
+
+def test_a_partial_characteristic_array_is_refused_not_applied(private_client):
+    """Merge-patch replaces arrays: one setting alone would wipe the others, so it is a 400."""
+    c = private_client
+    before = c.get("638", "/service/svc-0003-2").json()
+    partial = {"serviceCharacteristic": [{"name": "roamingEnabled", "value": True}]}
+    response = c.patch("638", "/service/svc-0003-2", json=partial)
+    assert response.status_code == 400
+    assert "dataEnabled" in response.json()["message"]  # names what is missing
+    assert c.get("638", "/service/svc-0003-2").json() == before
 
 
 def test_service_patch_rules(private_client):
@@ -211,14 +224,20 @@ def test_service_patch_rules(private_client):
     assert c.get("638", "/service/svc-0003-1").json() == changed.json()
     assert _patch(c, "svc-0003-1", teleport=True).status_code == 400
     assert _patch(c, "svc-0003-1", roamingEnabled="yes").status_code == 400
-    assert _patch(c, "svc-0004-1", roamingEnabled=True).json()["code"] == "simBlocked"
+    blocked = {
+        ch["name"]: ch["value"] for ch in c.get("638", "/service/svc-0004-1").json()["serviceCharacteristic"]
+    }
+    flipped = not blocked["roamingEnabled"]
+    assert _patch(c, "svc-0004-1", roamingEnabled=flipped).json()["code"] == "simBlocked"
+    assert _patch(c, "svc-0004-1").status_code == 200  # the array as stored changes nothing: allowed
     assert _patch(c, "svc-0004-1", simBlocked=False).json()["code"] == "unblockNotAllowed"
     blocked = _patch(c, "svc-0003-1", simBlocked=True)
     assert blocked.status_code == 200 and blocked.json()["state"] == "inactive"
     assert c.get("637", "/product/prod-0003-1").json()["status"] == "suspended"
     assert c.get("639", "/resource/sim-0003-1").json()["resourceStatus"] == "suspended"
     assert _patch(c, "svc-0003-1", dataEnabled=False).status_code == 422
-    assert _patch(c, "nothing", dataEnabled=False).status_code == 404
+    whole = c.get("638", "/service/svc-0003-1").json()["serviceCharacteristic"]
+    assert c.patch("638", "/service/nothing", json={"serviceCharacteristic": whole}).status_code == 404
 
 
 def test_contact_patch(private_client):
@@ -245,7 +264,7 @@ def test_contact_patch(private_client):
     media = {m["mediumType"]: m["characteristic"] for m in response.json()["contactMedium"]}
     assert media["mobile"]["phoneNumber"] == "+420777123456"
     assert media["postalAddress"]["postCode"] == "301 00"
-    assert "email" in media  # not listed, so kept
+    assert "email" not in media  # merge-patch: the array in the body replaced the stored one
     for bad in (
         {"mediumType": "email", "characteristic": {"emailAddress": "no-at-sign"}},
         {"mediumType": "mobile", "characteristic": {"phoneNumber": "12"}},
@@ -307,12 +326,35 @@ def test_demo_customers_as_documented(sandbox_client):
 
 def test_outbox_lookup(private_client):
     c = private_client
-    c.post(
+    created = c.post(
         "681",
         "/communicationMessage",
-        json={"type": "SMS", "content": "Kód 654321", "receiver": [{"phoneNumber": "+420605777888"}]},
+        json={
+            "messageType": "SMS",
+            "content": "Kód 654321",
+            "receiver": [{"phoneNumber": "+420605777888"}],
+            "sender": {"name": "Demo Mobil"},
+        },
     )
+    assert created.status_code == 201
+    assert created.headers["Location"] == created.json()["href"]  # TMF630: 201 names the new resource
     for number in ("+420605777888", "420605777888"):
         listed = c.get("681", "/communicationMessage", params={"receiver.phoneNumber": number}).json()
         assert listed[0]["content"] == "Kód 654321"
-    assert c.post("681", "/communicationMessage", json={"type": "SMS"}).status_code == 400
+        assert listed[0]["messageType"] == "SMS"
+
+
+@pytest.mark.parametrize(
+    "missing", ["messageType", "content", "receiver", "sender"], ids=lambda m: f"without-{m}"
+)
+def test_a_message_without_a_field_tmf681_v4_requires_is_refused(private_client, missing):
+    body = {
+        "messageType": "SMS",
+        "content": "Kód 654321",
+        "receiver": [{"phoneNumber": "+420605777888"}],
+        "sender": {"name": "Demo Mobil"},
+    }
+    del body[missing]
+    assert private_client.post("681", "/communicationMessage", json=body).status_code == 400
+    legacy = {**body, "messageType": None, "type": "SMS"}  # the pre-v4 field name is not enough
+    assert private_client.post("681", "/communicationMessage", json=legacy).status_code == 400

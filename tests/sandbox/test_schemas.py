@@ -211,13 +211,9 @@ def test_writes_match_schema(private_client, check):
         )
     )
     check("629", "Customer", customer)
-    service = _ok(
-        c.patch(
-            "638",
-            "/service/svc-0010-1",
-            json={"serviceCharacteristic": [{"name": "roamingEnabled", "value": True}]},
-        )
-    )
+    stored = c.get("638", "/service/svc-0010-1").json()["serviceCharacteristic"]
+    whole = [{**ch, "value": True} if ch["name"] == "roamingEnabled" else ch for ch in stored]
+    service = _ok(c.patch("638", "/service/svc-0010-1", json={"serviceCharacteristic": whole}))
     check("638", "Service", service)
     tariff = c.get("637", "/product/prod-0010-1").json()["productOffering"]["id"]
     offering = c.get(
@@ -256,7 +252,7 @@ def test_writes_match_schema(private_client, check):
             "681",
             "/communicationMessage",
             json={
-                "type": "SMS",
+                "messageType": "SMS",
                 "content": "Váš kód: 123456",
                 "receiver": [{"phoneNumber": "+420601234567"}],
                 "sender": {"name": "Demo Mobil"},
@@ -302,3 +298,19 @@ def test_the_sandbox_serves_each_api_under_its_official_base_path(tmf_specs):
     # the client's own constants agree with the specs too (it must not depend on the sandbox)
     client_paths = {v for k, v in vars(tmf).items() if isinstance(v, str) and v.startswith("/tmf-api/")}
     assert set(used.values()) <= client_paths
+
+
+def test_the_clients_sms_is_a_valid_tmf681_v4_create_body(tmf_specs):
+    """What the widget POSTs for an SMS code satisfies the official spec (format checking on)."""
+    from jsonschema import FormatChecker
+
+    from selfcare_widget.platform import tmf_mapping
+
+    body = tmf_mapping.sms_body("420601234567", "Váš kód: 123456", "Demo Mobil")
+    schema = {
+        "$ref": "#/definitions/CommunicationMessage_Create",
+        "definitions": tmf_specs["681"]["definitions"],
+    }
+    errors = list(Draft4Validator(schema, format_checker=FormatChecker()).iter_errors(body))
+    assert errors == []
+    assert set(schema["definitions"]["CommunicationMessage_Create"]["required"]) <= set(body)
