@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bench import Result, summarize, time_calls
 from bench.stack import ORIGIN, PARTNER, sandbox, widget_app
+from selfcare_widget.services import services
 
 RUNS = 200
 WARMUP = 10
@@ -29,7 +30,7 @@ def run() -> list[Result]:
 
     with sandbox() as url:
         app = widget_app(url)
-        token = app.extensions["selfcare"].sessions.create(PARTNER, HEAVY_CUSTOMER_ID, "cs", "sso")
+        token = services(app).sessions.create(PARTNER, HEAVY_CUSTOMER_ID, "cs", "sso")
         client = app.test_client()
         today = datetime.now(ZoneInfo("Europe/Prague")).date()
         three_months = {

@@ -25,6 +25,7 @@ import requests
 
 from bench import Result, percentile, summarize
 from bench.stack import ORIGIN, PARTNER, sandbox, widget
+from selfcare_widget.services import services
 
 CUSTOMER = "cust-0001"  # two SIMs on tariff-pohoda with packages, several invoices
 COLD_RUNS = 5
@@ -54,7 +55,7 @@ def call_kind(url: str) -> str:
 @contextmanager
 def counting(app) -> Iterator[list[str]]:
     """Record the kind of every HTTP request the widget's TMF client sends, while the block runs."""
-    session = app.extensions["selfcare"].platform.inner._session
+    session = services(app).platform.inner._session
     original = session.request
     calls: list[str] = []
 
@@ -73,7 +74,7 @@ def empty_cache(app) -> None:
     """Drop every platform cache entry (sessions and rate-limit counters stay)."""
     from selfcare_widget.platform.cached import PREFIX
 
-    store = app.extensions["selfcare"].store
+    store = services(app).store
     keys = list(store.scan_iter(match=PREFIX + "*"))
     if keys:
         store.delete(*keys)
@@ -81,7 +82,7 @@ def empty_cache(app) -> None:
 
 def section_views(app) -> list[View]:
     """Every section view; the invoice detail opens the customer's newest bill."""
-    tmf = app.extensions["selfcare"].platform.inner  # uncached, outside the counted window
+    tmf = services(app).platform.inner  # uncached, outside the counted window
     account = tmf.list_billing_accounts(CUSTOMER)[0]
     newest = max(tmf.list_invoices(account.id), key=lambda i: i.issue_date)
     return [
@@ -172,7 +173,7 @@ def row(view: View, m: dict) -> Result:
 def run() -> list[Result]:
     """Count platform HTTP calls per section view, cold and warm."""
     with sandbox() as url, widget(url) as (app, base):
-        token = app.extensions["selfcare"].sessions.create(PARTNER, CUSTOMER, "cs", "sso")
+        token = services(app).sessions.create(PARTNER, CUSTOMER, "cs", "sso")
         get = requester(base, token)
         views = section_views(app)
         for view in views:  # templates, connection pools: not what is counted

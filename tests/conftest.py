@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from selfcare_widget.services import services
 from tests.support import (
     PLATFORM_CREDENTIAL,
     PORTAL_ORIGIN,
@@ -103,7 +104,7 @@ def sign_in(app):
     """
 
     def _sign_in(customer_id: str, partner_id: str = "demo-mobil", locale: str = "cs") -> str:
-        return app.extensions["selfcare"].sessions.create(partner_id, customer_id, locale, "sso")
+        return services(app).sessions.create(partner_id, customer_id, locale, "sso")
 
     return _sign_in
 
@@ -114,7 +115,7 @@ def edrs(app):
     import json
 
     def _edrs(action: str | None = None, partner: str = "demo-mobil") -> list[dict]:
-        entries = app.extensions["selfcare"].store.xrange(f"sc:edr:{partner}")
+        entries = services(app).store.xrange(f"sc:edr:{partner}")
         records = [json.loads(fields["edr"]) for _, fields in entries]
         return [r for r in records if action is None or r["action"] == action]
 

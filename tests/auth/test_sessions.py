@@ -8,6 +8,7 @@ import time
 import pytest
 
 from selfcare_widget.auth.sessions import SessionStore, _key
+from selfcare_widget.services import services
 from tests.support import PORTAL_ORIGIN, ZELENA_ORIGIN, make_widget_app
 
 
@@ -63,7 +64,7 @@ def test_widget_sessions_live_in_real_redis(sandbox_url, test_partners, redis_ur
     """Two app instances (two workers) share sessions through Redis."""
     worker_a = make_widget_app(sandbox_url, test_partners, redis_url=redis_url)
     worker_b = make_widget_app(sandbox_url, test_partners, redis_url=redis_url)
-    token = worker_a.extensions["selfcare"].sessions.create("demo-mobil", "cust-0001", "cs", "sso")
+    token = services(worker_a).sessions.create("demo-mobil", "cust-0001", "cs", "sso")
     response = worker_b.test_client().post(
         "/w/overview", data={"_st": token, "_partner": "demo-mobil"}, headers={"Origin": PORTAL_ORIGIN}
     )

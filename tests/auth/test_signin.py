@@ -8,6 +8,7 @@ import re
 import requests
 
 from selfcare_widget.sandbox.seed import DEMO_PASSWORD
+from selfcare_widget.services import services
 from tests.support import PLATFORM_CREDENTIAL, PORTAL_ORIGIN
 
 COMM = "/tmf-api/communicationManagement/v4/communicationMessage"
@@ -18,7 +19,7 @@ def form(client, path, **data):
 
 
 def last_edr(app):
-    _, fields = app.extensions["selfcare"].store.xrevrange("sc:edr:demo-mobil", count=1)[0]
+    _, fields = services(app).store.xrevrange("sc:edr:demo-mobil", count=1)[0]
     return json.loads(fields["edr"])
 
 

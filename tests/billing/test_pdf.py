@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from selfcare_widget.invoices import spayd
 from selfcare_widget.invoices.pdf import render_invoice_pdf
 from selfcare_widget.platform.models import ContactDetails, Customer, Invoice, InvoiceLine
+from selfcare_widget.services import services
 from tests.support import ARTIFACTS, require
 
 IBAN = "CZ6508000000192000145399"  # demo-mobil's payee account in tests/conftest.py
@@ -40,7 +41,7 @@ def plain(text: str) -> str:
 def downloaded(post, sign_in, bills, app):
     """cust-0001's newest (unpaid) bill as downloaded over HTTP, with its lines and customer."""
     bill = bills("cust-0001")[0]
-    port = app.extensions["selfcare"].platform
+    port = services(app).platform
     response = post("/w/billing/invoice/pdf", sign_in("cust-0001"), invoice=bill.id)
     assert response.status_code == 200
     return bill, port.list_invoice_lines(bill.id), response.data

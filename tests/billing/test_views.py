@@ -9,6 +9,8 @@ from datetime import date
 import pytest
 from babel.numbers import format_currency
 
+from selfcare_widget.services import services
+
 ROUTES = ("/w/billing/invoice", "/w/billing/invoice/pdf")
 
 
@@ -60,7 +62,7 @@ def test_list_rows_carry_detail_and_download_actions(post, sign_in, bills):
 
 def test_detail_groups_lines_with_subtotals_and_vat_recap(app, post, sign_in, bills, edrs):
     bill = bills("cust-0001")[0]
-    lines = app.extensions["selfcare"].platform.list_invoice_lines(bill.id)
+    lines = services(app).platform.list_invoice_lines(bill.id)
     response = post("/w/billing/invoice", sign_in("cust-0001"), invoice=bill.id)
     assert response.status_code == 200
     body = text_of(response)
@@ -123,7 +125,7 @@ def test_unknown_or_malformed_ids_are_the_same_404(post, sign_in, route, invoice
 @pytest.mark.parametrize("invoice", ["..", "a/../b", "bill-0001-202510/../bill-0003-202510", "bill?x=1"])
 def test_path_like_ids_never_reach_the_platform(app, post, sign_in, invoice):
     calls = []
-    session = app.extensions["selfcare"].platform._session
+    session = services(app).platform._session
     original = session.request
 
     def counting(method, url, *args, **kwargs):

@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 
+from selfcare_widget.services import services
 from tests.support import save_artifact
 
 pytestmark = pytest.mark.browser
@@ -124,7 +125,7 @@ def test_expired_session_signs_on_again_silently(portal, demo_stack):
     seen = []
     page = portal("cust-0004", init_script=EVENTS_SCRIPT, before=recording(seen))
     # the server forgets every session (idle timeout, restart of the store, ...)
-    store = demo_stack.widget_app.extensions["selfcare"].store
+    store = services(demo_stack.widget_app).store
     for key in store.scan_iter("sc:session:*"):
         store.delete(key)
     start = len(seen)

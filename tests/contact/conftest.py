@@ -7,6 +7,7 @@ import json
 import pytest
 
 from selfcare_widget.platform.tmf import TmfPlatform, TmfSettings
+from selfcare_widget.services import services
 from selfcare_widget.views.contact_validation import FIELDS
 from tests.contact.helpers import OWNED_CUSTOMER, http_session
 from tests.support import PLATFORM_CREDENTIAL
@@ -36,7 +37,7 @@ def owned(tmf, sign_in):
 def platform_calls(app):
     """Every HTTP call the widget makes to the platform: ``[(method, path, json body)]``."""
     calls: list[tuple[str, str, object]] = []
-    session = http_session(app.extensions["selfcare"].platform)
+    session = http_session(services(app).platform)
     original = session.request
 
     def recording(method, url, *args, **kwargs):

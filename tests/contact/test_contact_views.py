@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from selfcare_widget.services import services
 from selfcare_widget.views.contact_validation import FIELDS
 from tests.contact.helpers import OWNED_CUSTOMER, edrs, form_of
 
@@ -316,7 +317,7 @@ def test_platform_outage_gives_a_friendly_error_in_the_section(test_partners):
     from tests.support import PORTAL_ORIGIN, free_port, make_widget_app
 
     app = make_widget_app(f"http://127.0.0.1:{free_port()}", test_partners)  # nothing listens there
-    token = app.extensions["selfcare"].sessions.create("demo-mobil", OWNED_CUSTOMER, "cs", "sso")
+    token = services(app).sessions.create("demo-mobil", OWNED_CUSTOMER, "cs", "sso")
     client = app.test_client()
     form = {"_st": token, "_partner": "demo-mobil", "email": "a@example.cz", "phone": "601234567"}
     form |= {"street": "Ulice 1", "city": "Praha", "postal_code": "11000", "country": "CZ"}

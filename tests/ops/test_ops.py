@@ -8,6 +8,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from selfcare_widget import ops
+from selfcare_widget.services import services
 from tests.support import PORTAL_ORIGIN, free_port, make_widget_app
 
 _NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
@@ -128,7 +129,7 @@ def test_platform_calls_are_counted_by_api_and_outcome(client, post, sign_in):
 
 def test_platform_outage_is_counted_as_unavailable(closed_platform_app):
     client = closed_platform_app.test_client()
-    token = closed_platform_app.extensions["selfcare"].sessions.create("demo-mobil", "cust-0001", "cs", "sso")
+    token = services(closed_platform_app).sessions.create("demo-mobil", "cust-0001", "cs", "sso")
     before = scrape(client)
     response = client.post(
         "/w/overview", data={"_st": token, "_partner": "demo-mobil"}, headers={"Origin": PORTAL_ORIGIN}

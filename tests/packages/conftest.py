@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from selfcare_widget.services import services
+
 
 @pytest.fixture
 def buyer(app) -> tuple[str, str]:
@@ -12,7 +14,7 @@ def buyer(app) -> tuple[str, str]:
     Taken from the top of the generated range so the fixed demo customers keep the product
     sheet's packages; tests assert relative changes only.
     """
-    platform = app.extensions["selfcare"].platform
+    platform = services(app).platform
     for n in range(64, 30, -1):
         customer_id = f"cust-{n:04d}"
         if platform.get_customer(customer_id).partner_id != "demo-mobil":
@@ -26,7 +28,7 @@ def buyer(app) -> tuple[str, str]:
 @pytest.fixture
 def packages_of(app):
     """``packages_of(customer, sim) -> [Package]`` straight from the platform."""
-    platform = app.extensions["selfcare"].platform
+    platform = services(app).platform
 
     def _packages(customer_id: str, sim_product_id: str):
         return [p for p in platform.list_packages(customer_id) if p.sim_product_id == sim_product_id]

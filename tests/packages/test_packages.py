@@ -14,6 +14,7 @@ from flask import render_template
 from markupsafe import escape
 
 from selfcare_widget.platform.models import Package, PackageOffer, Sim, Tariff
+from selfcare_widget.services import services
 from tests.packages.helpers import confirmation_of
 from tests.support import PORTAL_ORIGIN, serve_wsgi
 
@@ -198,7 +199,7 @@ OTHER_SIMS = [
 def test_another_customers_sim_is_404_and_leaks_nothing(
     app, post, sign_in, packages_of, owner, secrets, path
 ):
-    foreign = app.extensions["selfcare"].platform.list_sims(owner)[-1]
+    foreign = services(app).platform.list_sims(owner)[-1]
     before = len(packages_of(owner, foreign.product_id))
     token = sign_in("cust-0001")
     # even with a genuine confirmation of the signed-in customer's own SIM

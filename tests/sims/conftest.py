@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from selfcare_widget.services import services
 from tests.sims.helpers import find_customer
 
 
@@ -14,5 +15,5 @@ def blockable_sim(app) -> tuple[str, str]:
     Searched from cust-0030 downwards: the fixed demo customers are left alone and the
     package tests take theirs from the top of the range.
     """
-    platform = app.extensions["selfcare"].platform
+    platform = services(app).platform
     return find_customer(platform, [f"cust-{n:04d}" for n in range(30, 5, -1)], tariff="tariff-datovy")

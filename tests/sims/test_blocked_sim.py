@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from selfcare_widget.services import services
+
 
 def test_a_blocked_sims_switches_are_disabled_and_described_by_the_reason(app, post, sign_in):
-    platform = app.extensions["selfcare"].platform
+    platform = services(app).platform
     blocked = next(s for s in platform.list_sims("cust-0004") if s.state == "suspended")
     body = post("/w/sims", sign_in("cust-0004"), sim=blocked.product_id).get_data(as_text=True)
     switches = re.findall(r"<button[^>]*class=\"sc-switch\"[^>]*>", body)
@@ -19,7 +21,7 @@ def test_a_blocked_sims_switches_are_disabled_and_described_by_the_reason(app, p
 
 
 def test_an_active_sims_switches_stay_live(app, post, sign_in):
-    platform = app.extensions["selfcare"].platform
+    platform = services(app).platform
     active = next(s for s in platform.list_sims("cust-0004") if s.state == "active")
     body = post("/w/sims", sign_in("cust-0004"), sim=active.product_id).get_data(as_text=True)
     switches = re.findall(r"<button[^>]*class=\"sc-switch\"[^>]*>", body)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from selfcare_widget.services import services
 from tests.support import PORTAL_ORIGIN, free_port, make_widget_app
 
 
@@ -20,7 +21,7 @@ from tests.support import PORTAL_ORIGIN, free_port, make_widget_app
 )
 def test_unreachable_platform_gives_a_friendly_error(test_partners, path, form):
     app = make_widget_app(f"http://127.0.0.1:{free_port()}", test_partners)  # nothing listens there
-    token = app.extensions["selfcare"].sessions.create("demo-mobil", "cust-0001", "cs", "sso")
+    token = services(app).sessions.create("demo-mobil", "cust-0001", "cs", "sso")
     response = app.test_client().post(
         path, data={"_partner": "demo-mobil", "_st": token, **form}, headers={"Origin": PORTAL_ORIGIN}
     )

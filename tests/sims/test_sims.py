@@ -10,6 +10,7 @@ from flask import render_template
 from markupsafe import escape
 
 from selfcare_widget.platform.models import Sim, SimCard, SimSettings, Tariff
+from selfcare_widget.services import services
 
 CUST1_SIM2 = "prod-0001-2"
 
@@ -26,7 +27,7 @@ def pressed(body: str, setting: str) -> str:
 
 
 def settings_of(app, customer_id: str, sim_product_id: str) -> SimSettings:
-    platform = app.extensions["selfcare"].platform
+    platform = services(app).platform
     sim = next(s for s in platform.list_sims(customer_id) if s.product_id == sim_product_id)
     return next(s for s in platform.list_sim_settings(customer_id) if s.service_id == sim.service_id)
 
@@ -83,7 +84,7 @@ def test_toggle_roaming_on_the_second_sim_and_back(app, post, sign_in, edrs):
 
 
 def test_rejected_change_shows_the_reason_and_the_real_state(app, post, sign_in, edrs):
-    platform = app.extensions["selfcare"].platform
+    platform = services(app).platform
     blocked = next(s for s in platform.list_sims("cust-0004") if s.state == "suspended")
     real = settings_of(app, "cust-0004", blocked.product_id).roaming_enabled
     response = post(
@@ -164,7 +165,7 @@ OTHER_SIMS = [
     ],
 )
 def test_another_customers_sim_is_404_and_leaks_nothing(app, post, sign_in, owner, secrets, path, form):
-    platform = app.extensions["selfcare"].platform
+    platform = services(app).platform
     foreign = platform.list_sims(owner)[0]
     before = settings_of(app, owner, foreign.product_id)
     response = post(path, sign_in("cust-0001"), sim=foreign.product_id, **form)

@@ -7,13 +7,14 @@ from datetime import date, timedelta
 
 import pytest
 
+from selfcare_widget.services import services
 from tests.usage.helpers import day_start_epoch
 
 
 @pytest.fixture
 def port(app):
     """The widget's platform port (TMF client on the sandbox over real HTTP)."""
-    return app.extensions["selfcare"].platform
+    return services(app).platform
 
 
 @pytest.fixture

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from selfcare_widget.services import services
+
 
 def test_an_unexpected_bug_gives_a_friendly_500_without_a_trace(app, post, sign_in):
     def broken(*_args, **_kwargs):
         raise RuntimeError("secret internal detail /srv/app.py line 42")
 
     # a programming error deep inside a view (the error handler is what is under test)
-    app.extensions["selfcare"].platform.list_sims = broken
+    services(app).platform.list_sims = broken
     response = post("/w/overview", sign_in("cust-0001"))
     body = response.get_data(as_text=True)
     assert response.status_code == 500
@@ -29,6 +31,6 @@ def test_oversized_request_is_refused_cleanly(client):
 
 
 def test_english_session_gets_english_errors(app, post, sign_in):
-    app.extensions["selfcare"].platform.list_sims = lambda *_: (_ for _ in ()).throw(RuntimeError("x"))
+    services(app).platform.list_sims = lambda *_: (_ for _ in ()).throw(RuntimeError("x"))
     body = post("/w/overview", sign_in("cust-0001", locale="en")).get_data(as_text=True)
     assert "Something went wrong on our side" in body

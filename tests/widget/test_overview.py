@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 
+from selfcare_widget.services import services
+
 
 def test_overview_shows_customer_sims_credit_and_units(post, sign_in):
     token = sign_in("cust-0001")
@@ -25,7 +27,7 @@ def test_overview_requires_a_session(post):
 def test_overview_makes_one_platform_call_per_resource_kind(app, post, sign_in):
     """Three SIMs, still: customer, products, buckets — no N+1."""
     calls = []
-    platform = app.extensions["selfcare"].platform
+    platform = services(app).platform
     session = platform.inner._session  # the real requests.Session under the cache: count HTTP calls
     original = session.request
 
@@ -58,7 +60,7 @@ def test_overview_platform_outage_is_a_friendly_error(sandbox_url, test_partners
     from tests.support import PORTAL_ORIGIN, free_port, make_widget_app
 
     app = make_widget_app(f"http://127.0.0.1:{free_port()}", test_partners)  # nothing listens there
-    token = app.extensions["selfcare"].sessions.create("demo-mobil", "cust-0001", "cs", "sso")
+    token = services(app).sessions.create("demo-mobil", "cust-0001", "cs", "sso")
     response = app.test_client().post(
         "/w/overview", data={"_st": token, "_partner": "demo-mobil"}, headers={"Origin": PORTAL_ORIGIN}
     )
