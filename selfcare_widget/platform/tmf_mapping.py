@@ -10,6 +10,7 @@ Field names follow ``docs/platform-contract.md``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -94,6 +95,20 @@ def text(value: Any) -> str:
     return value
 
 
+def identifier_text(value: Any) -> str:
+    """A number-like identifier (MSISDN, ICCID) that some platforms send as a JSON number."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return str(int(value))
+    return text(value)
+
+
+def same(value: Any, expected: str) -> bool:
+    """A code compared as TMF servers differ in writing it (``customer``, ``Customer``)."""
+    return isinstance(value, str) and value.casefold() == expected.casefold()
+
+
 def decimal(value: Any) -> Decimal:
     """A number as :class:`Decimal`, parsed from its text so 0.1 stays exactly 0.1."""
     if isinstance(value, bool) or value is None:
@@ -130,13 +145,30 @@ def boolean(value: Any) -> bool:
     raise TypeError(f"expected a boolean, got {value!r}")
 
 
+_DATE_TIME = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2})?)(?:[.,](\d+))?"
+    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$"
+)
+
+
 def aware_datetime(value: Any) -> datetime:
-    """An ISO 8601 date-time as an aware datetime (a missing offset means platform local time)."""
-    raw = text(value)
-    if not raw:
-        raise ValueError("empty date-time")
-    # Python 3.10's fromisoformat does not accept the "Z" suffix.
-    parsed = datetime.fromisoformat(raw[:-1] + "+00:00" if raw.endswith("Z") else raw)
+    """An ISO 8601 / RFC 3339 date-time as an aware datetime.
+
+    Accepts what servers send beyond Python 3.10's ``fromisoformat``: ``z`` as well as ``Z``,
+    ``+0100`` as well as ``+01:00``, any number of fraction digits. A missing offset means the
+    platform's local time.
+    """
+    raw = text(value).strip()
+    match = _DATE_TIME.match(raw)
+    if not match:
+        raise ValueError("not an ISO 8601 date-time")
+    day, clock, fraction, zulu, sign, hours, minutes = match.groups()
+    normalised = f"{day}T{clock}" + (f".{(fraction + '000000')[:6]}" if fraction else "")
+    if zulu:
+        normalised += "+00:00"
+    elif sign:
+        normalised += f"{sign}{hours}:{minutes}"
+    parsed = datetime.fromisoformat(normalised)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=PLATFORM_TZ)
     return parsed
@@ -165,9 +197,14 @@ def period_end_date(value: Any) -> date:
     raw = text(value)
     if len(raw) == 10:
         return date.fromisoformat(raw)
-    end = local_datetime(raw)
+    given = aware_datetime(raw)
     # An end at midnight is the exclusive bound of the period: the last day is the one before.
-    if end.timetz().replace(tzinfo=None) == time(0, 0):
+    # Midnight in the offset the server wrote (``2026-04-01T00:00:00Z``) counts as well as
+    # midnight in Prague, so a period ending at UTC midnight is not shown ending on the 1st.
+    if given.time() == time(0, 0):
+        return given.date() - timedelta(days=1)
+    end = given.astimezone(PLATFORM_TZ)
+    if end.time() == time(0, 0):
         return end.date() - timedelta(days=1)
     return end.date()
 
@@ -195,7 +232,7 @@ def customer(data: Json) -> Customer:
     """TMF629 Customer -> :class:`Customer`."""
     data = obj(data)
     partner_id = next(
-        (text(p["id"]) for p in objects(data.get("relatedParty")) if p.get("role") == "mvno"), ""
+        (text(p["id"]) for p in objects(data.get("relatedParty")) if same(p.get("role"), "mvno")), ""
     )
     name = text(data.get("name")) or text(obj(data.get("engagedParty") or {}).get("name"))
     return Customer(
@@ -284,8 +321,8 @@ def sim(data: Json) -> Sim:
     offering = obj(data["productOffering"])
     return Sim(
         product_id=text(data["id"]),
-        msisdn=text(chars["msisdn"]),
-        iccid=text(chars.get("iccid")),
+        msisdn=identifier_text(chars["msisdn"]),
+        iccid=identifier_text(chars.get("iccid")),
         state=text(data.get("status")),
         tariff=Tariff(offering_id=text(offering["id"]), name=text(offering.get("name"))),
         service_id=first_id(data.get("realizingService")),
@@ -303,7 +340,7 @@ def package(data: Json) -> Package:
         (
             ref_id(rel.get("product"))
             for rel in objects(data.get("productRelationship"))
-            if rel.get("relationshipType") == "addOnTo"
+            if same(rel.get("relationshipType"), "addOnTo")
         ),
         "",
     )
@@ -357,7 +394,7 @@ def sim_card(data: Json) -> SimCard:
     chars = characteristics(data.get("resourceCharacteristic"))
     return SimCard(
         resource_id=text(data["id"]),
-        iccid=text(chars.get("iccid")),
+        iccid=identifier_text(chars.get("iccid")),
         state=text(data.get("resourceStatus")),
     )
 
@@ -366,7 +403,7 @@ def owner_customer_id(product: Json) -> str:
     """The customer a TMF637 product belongs to (its ``relatedParty`` with a customer role)."""
     parties = objects(obj(product).get("relatedParty"))
     for party in parties:
-        if party.get("role") == "customer" or party.get("@referredType") == "Customer":
+        if same(party.get("role"), "customer") or same(party.get("@referredType"), "Customer"):
             return text(party["id"])
     raise KeyError("product has no customer party")
 
@@ -378,7 +415,7 @@ def is_launched_addon(data: Json) -> bool:
     """Whether a TMF620 offering is a launched add-on (category ``addon``)."""
     data = obj(data)
     categories = {text(c.get("id")) for c in objects(data.get("category"))}
-    return data.get("lifecycleStatus") == "Launched" and "addon" in categories
+    return same(data.get("lifecycleStatus"), "Launched") and "addon" in categories
 
 
 def package_offer(data: Json) -> PackageOffer:
@@ -389,7 +426,7 @@ def package_offer(data: Json) -> PackageOffer:
     tariffs = tuple(
         text(rel["id"])
         for rel in objects(data.get("productOfferingRelationship"))
-        if rel.get("relationshipType") == "addOnTo"
+        if same(rel.get("relationshipType"), "addOnTo")
     )
     return PackageOffer(
         offering_id=text(data["id"]),

@@ -68,3 +68,78 @@ def test_b_number_filter_keeps_digits_only():
     assert "destinationNumber.contains" not in tmf.usage_params(
         "c", UsageFilter("s", flt.date_from, flt.date_to, b_number="+ -")
     )
+
+
+# --- what other conformant servers send (issue 10, item 6) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "utc"),
+    [
+        ("2026-03-29T00:30:00Z", "2026-03-29T00:30:00+00:00"),
+        ("2026-03-29T00:30:00z", "2026-03-29T00:30:00+00:00"),  # RFC 3339 allows lowercase
+        ("2026-03-29T01:30:00+01:00", "2026-03-29T00:30:00+00:00"),
+        ("2026-03-29T01:30:00+0100", "2026-03-29T00:30:00+00:00"),
+        ("2026-03-29t00:30:00.123456789Z", "2026-03-29T00:30:00.123456+00:00"),  # nanoseconds
+        ("2026-03-29T00:30Z", "2026-03-29T00:30:00+00:00"),
+    ],
+)
+def test_date_times_in_every_form_the_specs_allow(raw, utc):
+    from datetime import timezone
+
+    assert tmf.aware_datetime(raw).astimezone(timezone.utc).isoformat() == utc
+
+
+@pytest.mark.parametrize("bad", ["", "yesterday", "2026-13-01T00:00:00Z", "2026-03-29T00:30:00+2"])
+def test_malformed_date_times_are_refused(bad):
+    with pytest.raises((TypeError, ValueError)):
+        tmf.aware_datetime(bad)
+
+
+@pytest.mark.parametrize(
+    ("end", "last_day"),
+    [
+        ("2026-04-01T00:00:00Z", date(2026, 3, 31)),  # UTC midnight: exclusive, not "1.4."
+        ("2026-04-01T00:00:00+01:00", date(2026, 3, 31)),
+        ("2026-03-31T23:59:59.999Z", date(2026, 4, 1)),  # 01:59 on 1.4. in Prague: that day
+    ],
+)
+def test_a_billing_period_ending_at_midnight_in_any_offset_ends_the_day_before(end, last_day):
+    assert tmf.period_end_date(end) == last_day
+
+
+SIM_PRODUCT = {
+    "id": "p1",
+    "status": "active",
+    "href": "https://other-host.example.net/tmf-api/productInventory/v4/product/p1",  # absolute, elsewhere
+    "productOffering": {"id": "tariff-start", "name": "Start", "href": "https://x.example/po/1"},
+    "productCharacteristic": [
+        {"name": "msisdn", "valueType": "number", "value": 420601234567},  # numeric
+        {"name": "iccid", "value": 8942001234567890123},
+    ],
+    "relatedParty": [{"id": "c1", "role": "Customer", "@referredType": "Individual"}],
+    "x-vendorExtension": {"anything": [1, 2, 3]},  # unknown fields are ignored
+}
+
+
+def test_a_numeric_msisdn_an_absolute_href_and_unknown_fields_are_read():
+    sim = tmf.sim(SIM_PRODUCT)
+    assert (sim.msisdn, sim.iccid, sim.tariff.offering_id) == (
+        "420601234567",
+        "8942001234567890123",
+        "tariff-start",
+    )
+
+
+def test_party_roles_and_codes_are_compared_case_insensitively():
+    assert tmf.owner_customer_id(SIM_PRODUCT) == "c1"  # role "Customer"
+    customer = tmf.customer(
+        {"id": "c1", "name": "Jan", "relatedParty": [{"id": "demo-mobil", "role": "MVNO"}]}
+    )
+    assert customer.partner_id == "demo-mobil"
+    offering = {
+        "id": "o1",
+        "lifecycleStatus": "launched",
+        "category": [{"id": "addon"}],
+    }
+    assert tmf.is_launched_addon(offering)
