@@ -222,10 +222,10 @@ class UsageRecord:
 
 @dataclass(frozen=True)
 class UsagePage:
-    """One page of call-log records and the total count of the filtered period."""
+    """One page of call-log records and, when the platform says, the count of the whole period."""
 
     records: list[UsageRecord]
-    total: int
+    total: int | None  # X-Total-Count is a SHOULD in TMF630: a platform may not send it
     offset: int
     limit: int
 

@@ -46,6 +46,7 @@ from .models import (
     UnitBucket,
     UsageFilter,
     UsagePage,
+    UsageRecord,
     UsageSummary,
 )
 
@@ -74,8 +75,9 @@ SELFCARE = "/selfcare/v1"
 
 #: TMF630 maximum page size; lists the widget needs whole are fetched in pages of this size.
 MAX_PAGE = 1000
+MAX_LIST_PAGES = 100  # bound on the pages of one list: 100 000 items at most
 #: Usage fields the widget maps; asking only for these drops relatedParty/status/href per record.
-USAGE_FIELDS = "usageDate,usageType,description,usageCharacteristic,ratedProductUsage"
+USAGE_FIELDS = "usageDate,usageType,description,usageCharacteristic,ratedProductUsage,relatedParty"
 
 
 @dataclass(frozen=True)
@@ -268,18 +270,26 @@ class TmfPlatform:
         return self._call("GET", path, params=params)[0]
 
     def _get_list(self, path: str, params: dict[str, Any]) -> list[Any]:
-        """Every item of a TMF630 list, following ``X-Total-Count`` over pages."""
+        """Every item of a TMF630 list: pages until an empty one, each item once.
+
+        Neither a short page nor ``X-Total-Count`` ends the loop: a server may cap the page size
+        below the ``limit`` asked for, and a total may be missing or wrong. A server that ignores
+        ``offset`` repeats a page; repeated items are dropped and the loop ends there.
+        """
         items: list[Any] = []
-        while True:
-            page, response = self._call(
-                "GET", path, params={**params, "offset": len(items), "limit": MAX_PAGE}
-            )
+        seen: set[str] = set()
+        offset = 0
+        for _ in range(MAX_LIST_PAGES):
+            page, _ = self._call("GET", path, params={**params, "offset": offset, "limit": MAX_PAGE})
             with _mapping("list"):
                 got = tmf.objects(page)
-                total = _total_count(response, default=len(items) + len(got))
-            items.extend(got)
-            if not got or len(items) >= total:
+            fresh = _unseen(got, seen)
+            if not fresh:
                 return items
+            items.extend(fresh)
+            offset += len(got)
+        log.error("platform list %s has more than %d pages", path, MAX_LIST_PAGES)
+        raise Unavailable("platform list too long")
 
     # ------------------------------------------------------------------ customer (TMF629)
 
@@ -336,7 +346,8 @@ class TmfPlatform:
         """Settings of every mobile service of the customer."""
         services = self._get_list(f"{SERVICE_INVENTORY}/service", {"relatedParty.id": customer_id})
         with _mapping("service"):
-            return [tmf.sim_settings(s) for s in services]
+            own = _owned(services, lambda s: customer_id in tmf.related_party_ids(s), "service")
+            return [tmf.sim_settings(s) for s in own]
 
     def update_sim_settings(self, service_id: str, changes: dict[str, bool]) -> SimSettings:
         """Apply ``changes`` (domain names) to the service; returns its new settings.
@@ -417,7 +428,8 @@ class TmfPlatform:
         """The customer's billing accounts."""
         accounts = self._get_list(f"{ACCOUNT}/billingAccount", {"relatedParty.id": customer_id})
         with _mapping("billingAccount"):
-            return [tmf.billing_account(a) for a in accounts]
+            own = _owned(accounts, lambda a: customer_id in tmf.related_party_ids(a), "billingAccount")
+            return [tmf.billing_account(a) for a in own]
 
     def list_invoices(self, billing_account_id: str) -> list[Invoice]:
         """Bills of the account, newest first."""
@@ -425,7 +437,8 @@ class TmfPlatform:
             f"{CUSTOMER_BILL}/customerBill", {"billingAccount.id": billing_account_id, "sort": "-billDate"}
         )
         with _mapping("customerBill"):
-            invoices = [tmf.invoice(b) for b in bills]
+            own = _owned(bills, lambda b: tmf.bill_account_id(b) == billing_account_id, "customerBill")
+            invoices = [tmf.invoice(b) for b in own]
         # Sorted here as well: the order is part of the port's promise, whatever the server does.
         return sorted(invoices, key=lambda i: (i.issue_date, i.number), reverse=True)
 
@@ -439,25 +452,44 @@ class TmfPlatform:
         """Applied billing rates of a bill."""
         rates = self._get_list(f"{CUSTOMER_BILL}/appliedCustomerBillingRate", {"bill.id": invoice_id})
         with _mapping("appliedCustomerBillingRate"):
-            return [tmf.invoice_line(r) for r in rates]
+            own = _owned(rates, lambda r: tmf.rate_bill_id(r) == invoice_id, "appliedCustomerBillingRate")
+            return [tmf.invoice_line(r) for r in own]
 
     # ------------------------------------------------------------------ call log (TMF635)
 
     def list_usage(self, customer_id: str, filter: UsageFilter, offset: int, limit: int) -> UsagePage:
-        """One page of the filtered call log, newest first; ``total`` from ``X-Total-Count``."""
+        """One page of the filtered call log, newest first; ``total`` from ``X-Total-Count``.
+
+        The page is filled up to ``limit`` however few records the server sends per answer (a
+        page-size cap must not skip records); it is shorter only at the end of the period.
+        """
         page_offset = max(0, offset)
         page_limit = max(1, min(limit, MAX_PAGE))
-        params = {
-            **tmf.usage_params(customer_id, filter),
-            "sort": "-usageDate",
-            "fields": USAGE_FIELDS,
-            "offset": page_offset,
-            "limit": page_limit,
-        }
-        data, response = self._call("GET", f"{USAGE}/usage", params=params)
-        with _mapping("usage"):
-            records = [tmf.usage_record(u) for u in tmf.objects(data)]
-            total = _total_count(response, default=None)
+        base = {**tmf.usage_params(customer_id, filter), "sort": "-usageDate", "fields": USAGE_FIELDS}
+        records: list[UsageRecord] = []
+        seen: set[str] = set()
+        total: int | None = None
+        position = page_offset
+        while len(records) < page_limit:
+            params = {**base, "offset": position, "limit": page_limit - len(records)}
+            data, response = self._call("GET", f"{USAGE}/usage", params=params)
+            with _mapping("usage"):
+                got = tmf.objects(data)
+                if total is None:
+                    total = _total_count(response)
+                fresh = _unseen(got, seen)
+                own = _owned(
+                    fresh,
+                    lambda u: (
+                        filter.sim_product_id in tmf.usage_product_ids(u)
+                        and customer_id in tmf.related_party_ids(u)
+                    ),
+                    "usage",
+                )
+                records.extend(tmf.usage_record(u) for u in own)
+            if not fresh:
+                break
+            position += len(got)
         return UsagePage(records=records, total=total, offset=page_offset, limit=page_limit)
 
     def usage_summary(self, customer_id: str, filter: UsageFilter) -> UsageSummary:
@@ -474,8 +506,10 @@ class TmfPlatform:
             return []
         # One request for all SIMs (comma list = OR); a second page only beyond MAX_PAGE buckets.
         buckets = self._get_list(f"{PREPAY_BALANCE}/bucket", {"product.id": ",".join(sim_product_ids)})
+        asked = set(sim_product_ids)
         with _mapping("bucket"):
-            return [tmf.bucket(b) for b in buckets]
+            own = _owned(buckets, lambda b: tmf.bucket_product_id(b) in asked, "bucket")
+            return [tmf.bucket(b) for b in own]
 
     # ------------------------------------------------------------------ sign-in support
 
@@ -532,6 +566,18 @@ def _mapping(resource: str) -> Iterator[None]:
         raise Unavailable(f"platform sent a malformed {resource}") from None
 
 
+def _owned(items: list[Any], belongs: Callable[[Any], bool], resource: str) -> list[Any]:
+    """The items that really are what the filter asked for.
+
+    A list filter is a request, not a guarantee: a server that ignores one would otherwise show
+    another customer's data. What does not belong is dropped and the operator is told.
+    """
+    own = [item for item in items if belongs(item)]
+    if len(own) != len(items):
+        log.error("platform ignored a filter: %d foreign %s item(s) dropped", len(items) - len(own), resource)
+    return own
+
+
 def _precondition(read: requests.Response) -> dict[str, str]:
     """``If-Match`` with the ETag of the representation a write is based on, when there is one."""
     etag = read.headers.get("ETag")
@@ -550,17 +596,27 @@ def _safe_arg(exc: Exception) -> str:
     return repr(exc.args[0]) if isinstance(exc, KeyError) and exc.args else ""
 
 
-def _total_count(response: requests.Response, default: int | None) -> int:
-    """``X-Total-Count`` of a TMF630 list; ``ValueError`` if absent and no default is given."""
+def _total_count(response: requests.Response) -> int | None:
+    """``X-Total-Count`` of a TMF630 list (a SHOULD: None when absent); ``ValueError`` if garbled."""
     raw = response.headers.get("X-Total-Count")
     if raw is None:
-        if default is None:
-            raise ValueError("list without X-Total-Count")
-        return default
+        return None
     total = int(raw)
     if total < 0:
         raise ValueError("negative X-Total-Count")
     return total
+
+
+def _unseen(items: list[Any], seen: set[str]) -> list[Any]:
+    """The items not seen before (by ``id``, or whole content for an item without one)."""
+    fresh = []
+    for item in items:
+        ident = item.get("id") if isinstance(item, dict) else None
+        key = ident if isinstance(ident, str) and ident else json.dumps(item, sort_keys=True, default=str)
+        if key not in seen:
+            seen.add(key)
+            fresh.append(item)
+    return fresh
 
 
 def _error_code_reason(response: requests.Response) -> tuple[str, str]:

@@ -399,6 +399,31 @@ def sim_card(data: Json) -> SimCard:
     )
 
 
+def related_party_ids(data: Json) -> set[str]:
+    """Ids of every ``relatedParty`` of a resource, whatever their role."""
+    return {text(party.get("id")) for party in objects(obj(data).get("relatedParty"))}
+
+
+def bill_account_id(bill: Json) -> str:
+    """The billing account a TMF678 bill is for."""
+    return ref_id(obj(bill).get("billingAccount"))
+
+
+def rate_bill_id(rate: Json) -> str:
+    """The bill a TMF678 applied billing rate belongs to."""
+    return ref_id(obj(rate).get("bill"))
+
+
+def bucket_product_id(bucket: Json) -> str:
+    """The SIM product a TMF654 bucket belongs to (the first listed product)."""
+    return first_id(obj(bucket).get("product"))
+
+
+def usage_product_ids(usage: Json) -> set[str]:
+    """The products a TMF635 usage was rated on."""
+    return {ref_id(rated.get("productRef")) for rated in objects(obj(usage).get("ratedProductUsage"))}
+
+
 def owner_customer_id(product: Json) -> str:
     """The customer a TMF637 product belongs to (its ``relatedParty`` with a customer role)."""
     parties = objects(obj(product).get("relatedParty"))

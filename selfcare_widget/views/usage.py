@@ -61,18 +61,21 @@ def _csv_cell(text: str) -> str:
 # --------------------------------------------------------------------------- request handling
 
 
-def _fetch_page(query: CallLogQuery, sim: Sim) -> tuple[UsagePage, UsageSummary, CallLogQuery]:
-    """One page and the period's totals; a page past the end falls back to the last page."""
+def _fetch_page(query: CallLogQuery, sim: Sim) -> tuple[UsagePage, UsageSummary, CallLogQuery, int]:
+    """One page, the period's totals and its record count; past the end, the last page instead.
+
+    The count is the platform's ``X-Total-Count``, else the summary's (TMF630 only says SHOULD).
+    """
     port = platform()
     flt = query.usage_filter(sim.product_id)
     page = port.list_usage(current_user.customer_id, flt, query.offset, PAGE_SIZE)
-    total = page.total if page.total is not None else len(page.records)
+    summary = port.usage_summary(current_user.customer_id, flt)
+    total = page.total if page.total is not None else summary.count
     if not page.records and total and query.offset >= total:
         last = (total - 1) // PAGE_SIZE + 1
         query = CallLogQuery(query.date_from, query.date_to, query.type, query.b_number, last)
         page = port.list_usage(current_user.customer_id, flt, query.offset, PAGE_SIZE)
-    summary = port.usage_summary(current_user.customer_id, flt)
-    return page, summary, query
+    return page, summary, query, total
 
 
 def _results_context(sim: Sim, parsed: ParseResult) -> tuple[dict, int]:
@@ -86,7 +89,7 @@ def _results_context(sim: Sim, parsed: ParseResult) -> tuple[dict, int]:
     query = parsed.query
     assert query is not None
     try:
-        page, summary, query = _fetch_page(query, sim)
+        page, summary, query, total = _fetch_page(query, sim)
     except PlatformError as exc:
         edr.record(
             edr.actions.USAGE_VIEW,
@@ -99,7 +102,6 @@ def _results_context(sim: Sim, parsed: ParseResult) -> tuple[dict, int]:
         context["failure"] = Markup(failure)  # noqa: S704 - our own rendered template
         return context, status
     edr.record(edr.actions.USAGE_VIEW, sim=sim.product_id, filters=query.edr_filters(), page=query.page)
-    total = page.total if page.total is not None else len(page.records)
     context.update(
         query=query,
         values=query.values(sim.product_id),
@@ -232,7 +234,7 @@ def _export_stream(sim: Sim, query: CallLogQuery, first: UsagePage) -> Iterator[
             yield _csv_lines([csv_row(r) for r in page.records])
             written += len(page.records)
             offset += len(page.records)
-            if len(page.records) < EXPORT_CHUNK or (page.total is not None and offset >= page.total):
+            if len(page.records) < EXPORT_CHUNK:  # the port fills pages: a short one is the end
                 break
             page = port.list_usage(current_user.customer_id, flt, offset, EXPORT_CHUNK)
         outcome = "success"

@@ -192,14 +192,15 @@ def test_unknown_setting_is_rejected_without_a_call(tmf, faulty):
     assert faulty.hits[SERVICE_PATH] == 0
 
 
-def test_list_usage_without_total_count_is_unavailable(tmf, faulty):
+def test_list_usage_without_total_count_still_pages(tmf, faulty):
+    """X-Total-Count is a SHOULD in TMF630: without it the page comes, with no total."""
     from datetime import date
 
     from selfcare_widget.platform.models import UsageFilter
 
     faulty.script("/tmf-api/usageManagement/v4/usage", Answer(200, []))
-    with pytest.raises(Unavailable):
-        tmf.list_usage("c1", UsageFilter("sim1", date(2026, 1, 1), date(2026, 1, 31)), 0, 50)
+    page = tmf.list_usage("c1", UsageFilter("sim1", date(2026, 1, 1), date(2026, 1, 31)), 0, 50)
+    assert (page.records, page.total) == ([], None)
 
 
 def test_authenticate_401_is_invalid_credentials(tmf, faulty):
