@@ -408,8 +408,26 @@ class TmfPlatform:
         with _mapping("productOffering"):
             # Re-check the filters: a retired or foreign offering must never become orderable
             # because a server ignored a query parameter.
-            offers = [tmf.package_offer(o) for o in offerings if tmf.is_launched_addon(o)]
+            launched = [o for o in offerings if tmf.is_launched_addon(o)]
+            references = {tmf.price_reference(o) for o in launched} - {""}
+        resolved = {ref: self._offering_price(ref) for ref in sorted(references)}
+        prices = {ref: amount for ref, amount in resolved.items() if amount is not None}
+        with _mapping("productOffering"):
+            mapped = [(o, tmf.package_offer(o, prices)) for o in launched]
+        unpriced = [str(o.get("id")) for o, offer in mapped if offer is None]
+        if unpriced:
+            log.error("offerings without a price are not offered: %s", ", ".join(unpriced))
+        offers = [offer for _, offer in mapped if offer is not None]
         return [o for o in offers if tariff_offering_id in o.tariff_offering_ids]
+
+    def _offering_price(self, price_id: str) -> Decimal | None:
+        """The amount of a referenced ``ProductOfferingPrice``; None when it cannot be read."""
+        try:
+            data = self._get(f"{CATALOG}/productOfferingPrice/{_segment(price_id)}")
+            with _mapping("productOfferingPrice"):
+                return tmf.offering_price(data)
+        except (NotFound, Unavailable):
+            return None
 
     def order_package(
         self, customer_id: str, sim_product_id: str, offering_id: str, idempotency_key: str

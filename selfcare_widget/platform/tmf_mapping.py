@@ -443,11 +443,42 @@ def is_launched_addon(data: Json) -> bool:
     return same(data.get("lifecycleStatus"), "Launched") and "addon" in categories
 
 
-def package_offer(data: Json) -> PackageOffer:
-    """TMF620 add-on offering -> :class:`PackageOffer`."""
-    data = obj(data)
+def _package_price(data: Json) -> Json | None:
+    """The offering's one-time price entry (else its first), or None when it has none."""
     prices = objects(data.get("productOfferingPrice"))
-    price = money(obj(prices[0]["price"])["taxIncludedAmount"]) if prices else Decimal("0")
+    one_time = [p for p in prices if same(p.get("priceType"), "oneTime")]
+    candidates = one_time or prices
+    return candidates[0] if candidates else None
+
+
+def price_reference(data: Json) -> str:
+    """Id of the ``ProductOfferingPrice`` to fetch when the offering gives its price by reference."""
+    entry = _package_price(obj(data))
+    return text(entry.get("id")) if entry is not None and entry.get("price") is None else ""
+
+
+def offering_price(data: Json) -> Decimal:
+    """A TMF620 ``ProductOfferingPrice`` resource's amount, tax included (its ``price`` Money)."""
+    return money(obj(data)["price"])
+
+
+def package_offer(data: Json, referenced: Mapping[str, Decimal] | None = None) -> PackageOffer | None:
+    """TMF620 add-on offering -> :class:`PackageOffer`; None when its price is unknown.
+
+    The price is inline (``price.taxIncludedAmount``) or, in v4.1, a reference resolved by the
+    caller into ``referenced``. An offering without a price is never offered: showing 0 Kč
+    before an order would be a made-up price.
+    """
+    data = obj(data)
+    entry = _package_price(data)
+    if entry is None:
+        return None
+    if entry.get("price") is not None:
+        price = money(obj(entry["price"])["taxIncludedAmount"])
+    elif text(entry.get("id")) in (referenced or {}):
+        price = (referenced or {})[text(entry.get("id"))]
+    else:
+        return None
     tariffs = tuple(
         text(rel["id"])
         for rel in objects(data.get("productOfferingRelationship"))

@@ -31,7 +31,7 @@ from tests.support import serve_wsgi
 class ListServer:
     """Items per path and the liberties the server takes."""
 
-    items: dict[str, list[dict]] = field(default_factory=dict)
+    items: dict[str, list[dict] | dict] = field(default_factory=dict)
     page_cap: int = 1000
     total: str = "true"  # "true" | "absent" | a fixed (wrong) number
     ignore_offset: bool = False
@@ -47,6 +47,10 @@ class ListServer:
             args = dict(request.args)
             self.requests.append(("/" + path, args))
             items = self.items.get("/" + path, [])
+            if isinstance(items, dict):  # a single resource, GET by id
+                return jsonify(items)
+            if "/" + path not in self.items and path.rsplit("/", 1)[-1].startswith("pop-"):
+                return Response('{"code": "notFound", "status": "404"}', 404, mimetype="application/json")
             if not self.ignore_filters:
                 items = [i for i in items if _matches(i, args)]
             offset = 0 if self.ignore_offset else int(args.get("offset", 0))
@@ -227,3 +231,38 @@ def test_a_call_log_page_is_filled_whatever_the_servers_cap(server):
     assert second.total is None
     last = platform.list_usage("c1", flt, 100, 50)
     assert [r.id for r in last.records] == [f"u{n:03d}" for n in range(100, 120)]
+
+
+def addon(offering_id: str, prices: list[dict]) -> dict:
+    return {
+        "id": offering_id,
+        "name": f"Balíček {offering_id}",
+        "lifecycleStatus": "Launched",
+        "category": [{"id": "addon"}],
+        "productOfferingRelationship": [{"id": "tariff-x", "relationshipType": "addOnTo"}],
+        "productOfferingPrice": prices,
+    }
+
+
+def test_prices_given_by_reference_are_resolved_and_unknown_prices_never_shown(server):
+    """TMF620 v4.1 may give a price as {id, href}; no price at all must not become 0 Kč."""
+    from decimal import Decimal
+
+    from selfcare_widget.platform.tmf import CATALOG
+
+    lists, platform = server
+    lists.items[f"{CATALOG}/productOffering"] = [
+        addon(
+            "inline", [{"priceType": "oneTime", "price": {"taxIncludedAmount": {"unit": "CZK", "value": 99}}}]
+        ),
+        addon("by-ref", [{"id": "pop-149", "href": "https://catalog.example/pop/pop-149"}]),
+        addon("no-price", []),
+        addon("dangling-ref", [{"id": "pop-missing"}]),
+    ]
+    lists.items[f"{CATALOG}/productOfferingPrice/pop-149"] = {  # served as one resource below
+        "id": "pop-149",
+        "priceType": "oneTime",
+        "price": {"unit": "CZK", "value": 149},
+    }
+    offers = platform.list_package_offers("tariff-x")
+    assert {o.offering_id: o.price for o in offers} == {"inline": Decimal("99"), "by-ref": Decimal("149")}
