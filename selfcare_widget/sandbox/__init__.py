@@ -1,7 +1,8 @@
 """Sandbox MVNE platform: the TMF v4 subset of docs/platform-contract.md over SQLite, with demo data.
 
 A Flask app of its own (separate from the widget), serving each API under its official base
-path. Every route needs ``Authorization: Bearer <credential>``.
+path. Every route needs ``Authorization: Bearer <credential>``. Every ``href`` it answers is an
+absolute URL of the sandbox that answered (``tmf630.absolute_hrefs``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,17 @@ def create_sandbox_app(
     token every request must carry. ``crm_secrets`` (partner id -> EDR webhook secret) enables
     the demo CRM receiver for those partners under ``/crm/<partner>/`` (see ``sandbox/crm.py``).
     """
-    from . import api_billing, api_catalog, api_inventory, api_messaging, api_party, api_usage, crm, db
+    from . import (
+        api_billing,
+        api_catalog,
+        api_inventory,
+        api_messaging,
+        api_party,
+        api_usage,
+        crm,
+        db,
+        tmf630,
+    )
     from .seed import generate
 
     if not credential:
@@ -66,6 +77,11 @@ def create_sandbox_app(
         if g.get("request_id"):
             response.headers["X-Request-ID"] = g.request_id
         return response
+
+    @app.after_request
+    def _absolute_hrefs(response: Response) -> Response:
+        # stored bodies hold paths; hrefs point at the sandbox answering (the CRM's EDRs are not TMF)
+        return response if request.blueprint == crm.bp.name else tmf630.absolute_hrefs(response)
 
     app.teardown_appcontext(db.close_request_conn)
     register_error_handlers(app)

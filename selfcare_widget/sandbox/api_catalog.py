@@ -11,7 +11,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from .db import dumps, immediate, load_doc, request_conn
 from .errors import ApiError, bad_request
-from .resources import BASE, OFFERINGS, PRAGUE, addon_product_doc, bucket_doc, href, month_end
+from .resources import BASE, OFFERINGS, PRAGUE, addon_product_doc, bucket_doc, href, month_end, sim_msisdn
 from .tmf630 import Attr, list_response, one_response
 
 catalog_bp = Blueprint("tmf620", __name__, url_prefix=BASE["620"])
@@ -19,6 +19,9 @@ order_bp = Blueprint("tmf622", __name__, url_prefix=BASE["622"])
 
 OFFERING_ATTRS = {
     "id": Attr("id"),
+    "name": Attr("json_extract(doc, '$.name')"),
+    # the catalogue is a dozen rows: these two read the stored body instead of an indexed column
+    "lastUpdate": Attr("CAST(strftime('%s', json_extract(doc, '$.lastUpdate')) AS INTEGER)", kind="date"),
     "lifecycleStatus": Attr("lifecycle_status"),
     "category.id": Attr("category_id"),
     "productOfferingRelationship.id": Attr(
@@ -66,8 +69,13 @@ def _parse_order(body: object) -> tuple[str | None, str, list[tuple[str, str]]]:
     ):
         raise bad_request("externalId must be a non-empty string")
     parties = body.get("relatedParty") or []
+    # TMF does not fix the spelling of roles: "customer", "Customer" and "CUSTOMER" are one role
     customer = next(
-        (p.get("id") for p in parties if isinstance(p, dict) and p.get("role", "customer") == "customer"),
+        (
+            p.get("id")
+            for p in parties
+            if isinstance(p, dict) and str(p.get("role", "customer")).casefold() == "customer"
+        ),
         None,
     )
     if not isinstance(customer, str):
@@ -175,7 +183,16 @@ def _fulfil(
         ]
         conn.execute(
             "INSERT INTO product VALUES (?,?,?,?,?,?,?,?)",
-            (product_id, customer, "spec-addon", offering_id, "active", None, sim_id, dumps(product)),
+            (
+                product_id,
+                customer,
+                "spec-addon",
+                offering_id,
+                "active",
+                sim_msisdn(sim),
+                sim_id,
+                dumps(product),
+            ),
         )
         for k, (kind, amount) in enumerate(offering.grants):
             bucket_id = f"bkt-{product_id[5:]}-{k}"

@@ -35,7 +35,10 @@ VAT_RATE = Decimal("0.21")
 
 
 def href(api: str, kind: str, id_: str) -> str:
-    """Relative href of a resource (the sandbox does not know its public host)."""
+    """Path of a resource, as stored: the database does not know where it is served.
+
+    Responses carry it as an absolute URL of the sandbox answering (``tmf630.absolute_hrefs``).
+    """
     return f"{BASE[api]}/{kind}/{id_}"
 
 
@@ -85,6 +88,7 @@ class Offering:
     grants: tuple[tuple[str, int], ...] = ()  # (usageType, amount in min / SMS / MB)
     allowed_for: tuple[str, ...] = ()  # add-ons: tariff offering ids
     lifecycle: str = "Launched"
+    updated: date = date(2024, 1, 1)  # TMF620 lastUpdate (midnight Europe/Prague); fixed, not seeded
 
 
 ALL_TARIFFS = ("tariff-pohoda", "tariff-start", "tariff-datovy")
@@ -133,6 +137,7 @@ CATALOG: tuple[Offering, ...] = (
         "200 minut volání ve všední dny 19–7 h a o víkendech.",
         (("voice", 200),),
         ("tariff-pohoda", "tariff-start"),
+        updated=date(2025, 3, 1),
     ),
     Offering(
         "addon-vikend-onnet",
@@ -142,6 +147,7 @@ CATALOG: tuple[Offering, ...] = (
         "Neomezené volání v síti od pátku 18 h do neděle 24 h.",
         (("voice", 3000),),
         ALL_TARIFFS,
+        updated=date(2025, 6, 1),
     ),
     Offering(
         "addon-100min-100sms",
@@ -170,6 +176,7 @@ CATALOG: tuple[Offering, ...] = (
         "1 GB dat navíc do konce měsíce.",
         (("data", 1024),),
         ALL_TARIFFS,
+        updated=date(2025, 11, 1),
     ),
     Offering(
         "addon-100sms-retired",
@@ -180,6 +187,7 @@ CATALOG: tuple[Offering, ...] = (
         (("sms", 100),),
         ALL_TARIFFS,
         lifecycle="Retired",
+        updated=date(2025, 6, 30),
     ),
 )
 
@@ -187,6 +195,8 @@ OFFERINGS = {o.id: o for o in CATALOG}
 
 UNITS = {"monetary": "CZK", "voice": "min", "sms": "SMS", "data": "MB"}
 BUCKET_NAMES = {"monetary": "Kredit", "voice": "Volání", "sms": "SMS", "data": "Data"}
+#: productCharacteristic of an add-on package naming each allowance it grants (in UNITS).
+ALLOWANCE_NAMES = {"voice": "voiceMinutes", "sms": "smsCount", "data": "dataMegabytes"}
 
 
 def offering_doc(o: Offering) -> dict:
@@ -208,6 +218,7 @@ def offering_doc(o: Offering) -> dict:
         "isBundle": False,
         "isSellable": o.lifecycle == "Launched",
         "lifecycleStatus": o.lifecycle,
+        "lastUpdate": local_iso(o.updated),
         "category": [{"id": o.category, "name": "Tarify" if o.category == "tariff" else "Balíčky"}],
         "productSpecification": {"id": "spec-mobile-line" if o.category == "tariff" else "spec-addon"},
         "productOfferingPrice": [price],
@@ -220,10 +231,26 @@ def offering_doc(o: Offering) -> dict:
     return doc
 
 
+def sim_msisdn(sim_product: dict) -> str:
+    """The ``msisdn`` productCharacteristic of a SIM product body."""
+    return next(ch["value"] for ch in sim_product["productCharacteristic"] if ch["name"] == "msisdn")
+
+
 def addon_product_doc(
     product_id: str, customer_id: str, sim_product: dict, offering: Offering, start: date
 ) -> dict:
-    """TMF637 Product body of an ordered add-on package."""
+    """TMF637 Product body of an ordered add-on package.
+
+    Its productCharacteristic name the SIM's ``msisdn`` (the line the package belongs to) and
+    each allowance it grants (:data:`ALLOWANCE_NAMES`, in the units of :data:`UNITS`).
+    """
+    characteristics: list[dict[str, Any]] = [
+        {"name": "msisdn", "valueType": "string", "value": sim_msisdn(sim_product)}
+    ]
+    characteristics += [
+        {"name": ALLOWANCE_NAMES[kind], "valueType": "integer", "value": amount}
+        for kind, amount in offering.grants
+    ]
     return {
         "id": product_id,
         "href": href("637", "product", product_id),
@@ -234,6 +261,7 @@ def addon_product_doc(
         "status": "active",
         "productSpecification": {"id": "spec-addon", "name": "Balíček"},
         "productOffering": {"id": offering.id, "name": offering.name},
+        "productCharacteristic": characteristics,
         "productPrice": [
             {
                 "priceType": "oneTime",

@@ -36,6 +36,7 @@ from .resources import (
     net_for_gross,
     offering_doc,
     sim_card_doc,
+    sim_msisdn,
     sim_product_doc,
     sim_service_doc,
     vat_of,
@@ -468,7 +469,7 @@ class _Builder:
                 "spec-addon",
                 offering.id,
                 "active",
-                None,
+                sim_msisdn(sim_product),  # the add-on's msisdn characteristic is its SIM's
                 sim_product["id"],
                 _dumps(doc),
             ),

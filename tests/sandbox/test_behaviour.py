@@ -99,9 +99,13 @@ def test_fields_selection(sandbox_client):
     body = sandbox_client.get(
         "635", "/usage", params={"relatedParty.id": "cust-0002", "fields": "usageDate,usageType", "limit": 5}
     ).json()
-    assert all(set(u) == {"id", "usageDate", "usageType"} for u in body)
+    assert all(set(u) == {"id", "href", "usageDate", "usageType"} for u in body)  # TMF630: id, href always
     single = sandbox_client.get("629", "/customer/cust-0001", params={"fields": "name"}).json()
-    assert single == {"id": "cust-0001", "name": "Jan Šťastný"}
+    assert single == {
+        "id": "cust-0001",
+        "href": sandbox_client.url + BASE["629"] + "/customer/cust-0001",
+        "name": "Jan Šťastný",
+    }
 
 
 def test_bucket_filter_matches_sim_and_package(sandbox_client):

@@ -65,22 +65,25 @@ days = st.integers(min_value=-5, max_value=USAGE_DAYS + 5).map(lambda n: TODAY -
     kinds=st.lists(st.sampled_from(TYPES), unique=True, max_size=3),
     fragment=st.one_of(st.just(""), st.text("0123456789", min_size=1, max_size=4)),
     plain_dates=st.booleans(),
+    symbols=st.booleans(),
 )
 def test_usage_filters_match_database(
-    sandbox_client, records, customer, first, length, kinds, fragment, plain_dates
+    sandbox_client, records, customer, first, length, kinds, fragment, plain_dates, symbols
 ):
     start = datetime.combine(first, datetime.min.time(), tzinfo=PRAGUE)
     end = datetime.combine(first + timedelta(days=length), datetime.min.time(), tzinfo=PRAGUE)
     params = {"relatedParty.id": customer, "limit": 50}
     if plain_dates:  # plain dates mean midnight in Prague
-        params.update({"usageDate.gte": start.date().isoformat(), "usageDate.lt": end.date().isoformat()})
+        since, until = start.date().isoformat(), end.date().isoformat()
     else:  # the same instants written in UTC
-        params.update(
-            {
-                "usageDate.gte": start.astimezone(ZoneInfo("UTC")).isoformat(),
-                "usageDate.lt": end.astimezone(ZoneInfo("UTC")).isoformat(),
-            }
+        since, until = (
+            start.astimezone(ZoneInfo("UTC")).isoformat(),
+            end.astimezone(ZoneInfo("UTC")).isoformat(),
         )
+    if symbols:  # usageDate>=since&usageDate<until, as a query string splits them
+        params.update({"usageDate>": since, f"usageDate<{until}": ""})
+    else:
+        params.update({"usageDate.gte": since, "usageDate.lt": until})
     if kinds:
         params["usageType"] = ",".join(kinds)
     if fragment:
