@@ -76,7 +76,7 @@ SELFCARE = "/selfcare/v1"
 #: TMF630 maximum page size; lists the widget needs whole are fetched in pages of this size.
 MAX_PAGE = 1000
 MAX_LIST_PAGES = 100  # bound on the pages of one list: 100 000 items at most
-#: Usage fields the widget maps; asking only for these drops relatedParty/status/href per record.
+#: Usage fields the widget maps or checks (relatedParty: whose record it is); the rest is not sent.
 USAGE_FIELDS = "usageDate,usageType,description,usageCharacteristic,ratedProductUsage,relatedParty"
 
 

@@ -205,10 +205,11 @@ def _record_order(sim: Sim, offer: PackageOffer, placed: Order) -> None:
 
 def _after_order(sim: Sim, offer: PackageOffer, placed: Order):
     """The section re-read from the platform, with the new package among the ordered ones."""
+    # The platform's order id means nothing to the customer (it is in the EDR for the partner).
     if placed.created:
-        status = _("%(name)s is ordered (order %(order)s).", name=offer.name, order=placed.id)
+        status = _("Ordered: %(name)s.", name=offer.name)
     else:
-        status = _("%(name)s was already ordered (order %(order)s).", name=offer.name, order=placed.id)
+        status = _("Already ordered: %(name)s. Nothing was ordered twice.", name=offer.name)
     try:
         sims = platform().list_sims(current_user.customer_id)
         return make_response(_render_section(sims, own_sim(sim.product_id, sims), status=status))

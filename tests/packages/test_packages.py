@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import threading
 from datetime import date, datetime
 from decimal import Decimal
@@ -246,3 +247,17 @@ def test_package_names_and_descriptions_render_inert(app, payload):
             assert payload not in body
         assert str(escape(payload)) in body
         assert "49" not in body  # {{7*7}} is text, never evaluated
+
+
+def test_the_order_confirmation_names_the_package_once_and_no_internal_id(post, sign_in, buyer):
+    """Issue 12 bug 8: not "Balíček Balíček …", and no platform order id like ord-44d5…."""
+    customer_id, sim_id = buyer
+    token = sign_in(customer_id)
+    confirm = post("/w/packages/confirm", token, sim=sim_id, offering="addon-50sms")
+    form = {"sim": sim_id, "offering": "addon-50sms", "confirmation": confirmation_of(text(confirm))}
+    body = text(post("/w/packages/order", token, **form))
+    status = re.search(r'role="status"[^>]*>([^<]*)<', body).group(1)
+    assert status.strip() == "Objednáno: 50 SMS do všech sítí."
+    assert "ord-" not in body
+    again = text(post("/w/packages/order", token, **form))
+    assert "Už objednáno: 50 SMS do všech sítí. Nic se neobjednalo dvakrát." in again
