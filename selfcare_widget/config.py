@@ -45,6 +45,8 @@ class Settings:
     session_absolute_seconds: int = 12 * 3600
     platform_connect_timeout: float = 2.0
     platform_read_timeout: float = 5.0
+    platform_deadline: float = 5.0  # whole call: connect + every byte of the answer
+    proxy_hops: int = 0  # trusted reverse proxies in front (X-Forwarded-For is ignored with 0)
     jwt_leeway_seconds: int = 30
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
     themes_dir: Path = PROJECT_ROOT / "themes"
@@ -55,14 +57,14 @@ class Settings:
         return self.redis_url.startswith("memory:")
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1, unit: str = "seconds") -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number of seconds, got {raw!r}") from None
+        raise ConfigError(f"{name} must be a whole number of {unit}, got {raw!r}") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
     return value
@@ -123,6 +125,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_absolute_seconds=absolute,
         platform_connect_timeout=_float(env, "SELFCARE_PLATFORM_CONNECT_TIMEOUT", 2.0),
         platform_read_timeout=_float(env, "SELFCARE_PLATFORM_READ_TIMEOUT", 5.0),
+        platform_deadline=_float(env, "SELFCARE_PLATFORM_DEADLINE", 5.0),
+        proxy_hops=_int(env, "SELFCARE_PROXY_HOPS", 0, minimum=0, unit="proxies"),
         jwt_leeway_seconds=_int(env, "SELFCARE_JWT_LEEWAY", 30, minimum=0),
         secret_key=secret,
         themes_dir=themes,
