@@ -79,6 +79,12 @@ def create_app(
             sso=SsoVerifier(shared, settings.audience, settings.jwt_leeway_seconds),
         ),
     )
+    if settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Only this many proxies are trusted to say who the client is; with none, a client's
+        # own X-Forwarded-For is ignored (rate limits and logs see the connecting address).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
     i18n.init_app(app)
     web.init_app(app)
     assets.init_app(app)

@@ -1,37 +1,66 @@
 """Rate limits on sign-in (Flask-Limiter, counters in the shared store).
 
 Sign-in is where guessing happens: passwords per login and per client, SMS codes per number
-(each SMS costs the partner money) and per client, SSO exchanges per client.
+(each SMS costs the partner money) and per client, SSO exchanges per client. Logins and numbers
+count in one spelling (``auth.identifiers``), so ``601-234-567`` and ``+420601234567`` share a
+counter; every counter key holds a keyed digest, never an e-mail, a number or an IP address.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_limiter import Limiter, RequestLimit
 
+from .auth.identifiers import digest, normalise_login, normalise_msisdn
 from .config import Settings
+
+KeyFunc = Callable[[], str]
 
 
 def _client() -> str:
-    return request.remote_addr or "unknown"
+    """The client, as a digest of its address (behind trusted proxies: the real client's)."""
+    return "ip:" + digest("ip", request.remote_addr or "unknown")
 
 
-def _partner_and_field(field: str):
+def _account(kind: str) -> KeyFunc:
+    """The account a sign-in form names (``login`` or ``msisdn`` field), however it is spelled."""
+    normalise = normalise_login if kind == "login" else normalise_msisdn
+
     def key() -> str:
         partner = request.form.get("_partner") or request.form.get("partner", "")
-        value = "".join(request.form.get(field, "").split()).lower()
-        return f"{partner}:{field}:{value}"
+        raw = request.form.get(kind, "")
+        return f"{partner}:{kind}:" + digest(kind, normalise(raw) or raw.strip().lower())
 
     return key
 
 
-#: endpoint -> [(limit, key function)]
+def _failed(response: Response) -> bool:
+    """Only a refused password counts against the account (a success or a typo in the form not)."""
+    return response.status_code == 401
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One rate limit of an endpoint: its value, what it counts per, and which answers count."""
+
+    value: str
+    key: KeyFunc
+    counts: Callable[[Response], bool] | None = None
+
+
+#: endpoint -> its limits. ASVS 2.2.1 allows at most 100 failed attempts per account per hour.
 LIMITS = {
-    "auth.password_signin": [("10 per minute", _client), ("20 per hour", _partner_and_field("login"))],
-    "auth.sms_send": [("20 per hour", _client), ("3 per 10 minutes", _partner_and_field("msisdn"))],
-    "auth.sms_verify": [("20 per minute", _client)],
-    "auth.sso_exchange": [("60 per minute", _client)],
+    "auth.password_signin": [
+        Limit("10 per minute", _client),
+        Limit("20 per hour", _account("login"), counts=_failed),
+    ],
+    "auth.sms_send": [Limit("20 per hour", _client), Limit("3 per 10 minutes", _account("msisdn"))],
+    "auth.sms_verify": [Limit("20 per minute", _client)],
+    "auth.sso_exchange": [Limit("60 per minute", _client)],
 }
 
 
@@ -77,7 +106,7 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
     )
     for endpoint, limits in LIMITS.items():
         view = app.view_functions[endpoint]
-        for value, key_func in limits:
-            view = limiter.limit(value, key_func=key_func)(view)
+        for limit in limits:
+            view = limiter.limit(limit.value, key_func=limit.key, deduct_when=limit.counts)(view)
         app.view_functions[endpoint] = view
     return limiter

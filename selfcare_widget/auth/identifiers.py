@@ -1,0 +1,37 @@
+"""Sign-in identifiers in one spelling, and their keyed digests for counters and store keys.
+
+A customer may type ``601 234 567``, ``601-234-567`` or ``+420601234567``: every limit and
+every store key must see one account, or a limit is bypassed by spelling the number differently.
+Keys carry an HMAC of the identifier under the app's secret, never the number or e-mail itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import current_app
+
+
+def normalise_msisdn(raw: str) -> str:
+    """E.164 digits without ``+`` (Czech numbers without a prefix get ``420``); "" if not a number."""
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    if digits.startswith("00"):
+        digits = digits[2:]
+    if len(digits) == 9:
+        digits = "420" + digits
+    return digits if 11 <= len(digits) <= 15 else ""
+
+
+def normalise_login(raw: str) -> str:
+    """An e-mail lower-cased, else the MSISDN in E.164 digits; "" when it is neither."""
+    raw = raw.strip()
+    if "@" in raw:
+        return raw.lower()
+    return normalise_msisdn(raw)
+
+
+def digest(kind: str, value: str) -> str:
+    """A keyed digest of an identifier (HMAC-SHA256 under the app's secret key), for store keys."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()

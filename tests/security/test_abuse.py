@@ -1,0 +1,162 @@
+"""Sign-in under abuse: limits count the account however it is spelled and whichever client asks,
+nothing personal is kept in counter keys, SMS codes are stored keyed (issue 11, items 1, 2, 7).
+
+Real HTTP to a widget behind one trusted proxy (SELFCARE_PROXY_HOPS=1, so X-Forwarded-For names
+the client), a real Redis, the sandbox platform.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+
+import pytest
+import redis
+import requests
+
+from selfcare_widget.platform.tmf import TmfPlatform, TmfSettings
+from selfcare_widget.sandbox.seed import DEMO_PASSWORD
+from selfcare_widget.services import services
+from tests.support import PLATFORM_CREDENTIAL, PORTAL_ORIGIN, make_widget_app, serve_wsgi
+
+pytestmark = pytest.mark.redis
+COMM = "/tmf-api/communicationManagement/v4/communicationMessage"
+
+
+@pytest.fixture
+def widget(sandbox_url, test_partners, redis_url):
+    app = make_widget_app(sandbox_url, test_partners, redis_url=redis_url, proxy_hops=1)
+    with serve_wsgi(app) as url:
+        yield app, url
+
+
+@pytest.fixture(scope="module")
+def account(sandbox_url) -> dict:
+    """A generated demo-mobil customer of its own: e-mail and the national digits of a SIM."""
+    with TmfPlatform(TmfSettings(base_url=sandbox_url, credential=PLATFORM_CREDENTIAL)) as platform:
+        customer = platform.get_customer("cust-0021")
+        sim = platform.list_sims("cust-0021")[0]
+    assert customer.partner_id == "demo-mobil"
+    return {"id": customer.id, "email": customer.contact.email, "msisdn": sim.msisdn}
+
+
+def send(url: str, path: str, client_ip: str, **form) -> requests.Response:
+    return requests.post(
+        url + path,
+        data={"_partner": "demo-mobil", **form},
+        headers={"Origin": PORTAL_ORIGIN, "X-Forwarded-For": client_ip},
+        timeout=10,
+    )
+
+
+def spellings(msisdn: str) -> list[str]:
+    national = msisdn[3:]
+    return [
+        national,
+        f"{national[:3]} {national[3:6]} {national[6:]}",
+        f"{national[:3]}-{national[3:6]}-{national[6:]}",
+        "+" + msisdn,
+        "00" + msisdn,
+        f"+{msisdn[:3]} {national}",
+    ]
+
+
+@pytest.mark.parametrize("login_kind", ["msisdn", "email"])
+def test_twenty_failed_passwords_lock_the_login_whatever_the_spelling_or_client(widget, account, login_kind):
+    """Each login (the number, the e-mail) of an account: at most 20 failures an hour.
+
+    An account with a number and an e-mail so allows 40 guesses an hour, within ASVS 2.2.1's 100.
+    """
+    app, url = widget
+    if login_kind == "msisdn":
+        logins = spellings(account["msisdn"])
+    else:
+        logins = [account["email"], account["email"].upper(), f"  {account['email'].title()} "]
+    for attempt in range(20):
+        login = logins[attempt % len(logins)]
+        wrong = send(url, "/auth/password", f"198.51.100.{attempt}", login=login, password=f"guess-{attempt}")
+        assert wrong.status_code == 401, (attempt, login)
+    right = send(url, "/auth/password", "203.0.113.9", login=logins[0], password=DEMO_PASSWORD)
+    assert right.status_code == 429  # the right password from a fresh client is throttled too
+    assert "Příliš mnoho pokusů" in right.text
+
+
+def test_successful_sign_ins_do_not_count_against_the_account(widget, account):
+    app, url = widget
+    for attempt in range(25):
+        ok = send(url, "/auth/password", f"192.0.2.{attempt}", login=account["email"], password=DEMO_PASSWORD)
+        assert ok.status_code == 200, attempt
+
+
+def test_per_client_limits_see_the_client_behind_the_trusted_proxy(widget, account):
+    app, url = widget
+    codes = [
+        send(url, "/auth/password", "198.51.100.77", login="nobody@example.cz", password="x").status_code
+        for _ in range(11)
+    ]
+    assert codes[:10] == [401] * 10 and codes[10] == 429
+    other = send(url, "/auth/password", "198.51.100.78", login="nobody@example.cz", password="x")
+    assert other.status_code == 401  # another client is not locked out with the first
+
+
+def test_three_sms_codes_per_number_whatever_the_spelling(widget, account, sandbox_url):
+    app, url = widget
+
+    def sent() -> int:
+        outbox = requests.get(
+            sandbox_url + COMM,
+            params={"receiver.phoneNumber": "+" + account["msisdn"], "limit": 100},
+            headers={"Authorization": f"Bearer {PLATFORM_CREDENTIAL}"},
+            timeout=5,
+        ).json()
+        return len(outbox)
+
+    before = sent()
+    answers = [
+        send(url, "/auth/sms/send", f"198.51.100.{100 + i}", msisdn=spelling).status_code
+        for i, spelling in enumerate(spellings(account["msisdn"]))
+    ]
+    assert answers[:3] == [200, 200, 200] and set(answers[3:]) == {429}
+    deadline = time.monotonic() + 10  # codes are sent off the request path
+    while sent() < before + 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert sent() == before + 3
+
+
+def test_counter_and_code_keys_hold_no_number_email_or_address(widget, account, redis_url):
+    app, url = widget
+    send(url, "/auth/password", "198.51.100.201", login=account["email"], password="wrong")
+    send(url, "/auth/sms/send", "198.51.100.202", msisdn=account["msisdn"])
+    store = redis.Redis.from_url(redis_url, decode_responses=True)
+    keys = list(store.scan_iter("*"))
+    assert any("sc:rl/" in k for k in keys) and any(k.startswith("sc:otp:") for k in keys)
+    national = account["msisdn"][3:]
+    for key in keys:
+        assert national not in key and "@" not in key and "198.51.100" not in key, key
+
+
+def test_sms_codes_are_stored_keyed_not_as_a_bare_hash(widget, account, sandbox_url):
+    app, url = widget
+    assert send(url, "/auth/sms/send", "198.51.100.210", msisdn=account["msisdn"]).status_code == 200
+    from selfcare_widget.auth.identifiers import digest
+
+    with app.app_context():
+        key = f"sc:otp:demo-mobil:{digest('msisdn', account['msisdn'])}"
+    store = services(app).store
+    deadline = time.monotonic() + 10
+    entry = {}
+    while not entry and time.monotonic() < deadline:
+        entry = store.hgetall(key)
+        time.sleep(0.05)
+    assert entry["customer"] == account["id"]
+    outbox = requests.get(
+        sandbox_url + COMM,
+        params={"receiver.phoneNumber": "+" + account["msisdn"], "limit": 1},
+        headers={"Authorization": f"Bearer {PLATFORM_CREDENTIAL}"},
+        timeout=5,
+    ).json()
+    code = re.search(r"\b(\d{6})\b", outbox[0]["content"]).group(1)
+    assert entry["digest"] != hashlib.sha256(f"{account['id']}:{code}".encode()).hexdigest()
+    assert code not in str(entry)
