@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import redis
 from flask import Flask, current_app
@@ -26,6 +27,10 @@ class Services:
     platform: Platform
     sessions: SessionStore
     sso: SsoVerifier
+    #: work done off the request path, so an answer's timing does not reveal it (SMS codes)
+    background: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="selfcare-bg")
+    )
 
 
 def install(app: Flask, services: Services) -> None:

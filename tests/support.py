@@ -127,3 +127,33 @@ def save_artifact(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+SMS_OUTBOX = "/tmf-api/communicationManagement/v4/communicationMessage"
+
+
+def sms_codes(platform_url: str, msisdn: str) -> list[str]:
+    """Sign-in codes the platform's outbox holds for ``msisdn`` (E.164 digits), newest first."""
+    import re
+
+    import requests
+
+    response = requests.get(
+        platform_url + SMS_OUTBOX,
+        params={"receiver.phoneNumber": "+" + msisdn, "limit": 100},
+        headers={"Authorization": f"Bearer {PLATFORM_CREDENTIAL}"},
+        timeout=5,
+    )
+    response.raise_for_status()
+    return [match.group(1) for m in response.json() if (match := re.search(r"\b(\d{6})\b", m["content"]))]
+
+
+def new_sms_code(platform_url: str, msisdn: str, before: int, timeout: float = 10.0) -> str:
+    """The code sent after ``before`` codes were in the outbox (codes are sent off the request path)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        codes = sms_codes(platform_url, msisdn)
+        if len(codes) > before:
+            return codes[0]
+        time.sleep(0.05)
+    raise AssertionError(f"no new sign-in code within {timeout} s")

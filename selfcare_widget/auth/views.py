@@ -9,9 +9,10 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+import time
 from typing import cast
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
+from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
@@ -32,6 +33,8 @@ bp = Blueprint("auth", __name__)
 
 OTP_TTL_SECONDS = 300
 OTP_MAX_ATTEMPTS = 5
+#: SMS codes a partner's customers may be sent per day: a cap on what abuse can cost the partner.
+SMS_DAILY_BUDGET = 2000
 
 
 def _partner_or_404() -> Partner:
@@ -159,28 +162,46 @@ def sms_send() -> ResponseReturnValue:
             msisdn=raw,
             error=_("Enter a phone number like 601 234 567."),
         ), 422
-    app_services = services()
-    try:
-        customer_id = app_services.platform.find_customer_by_msisdn(msisdn)
-        if _customer_of_partner(partner.id, customer_id):
-            code = f"{secrets.randbelow(10**6):06d}"
-            key = _otp_key(partner.id, msisdn)
+    code = f"{secrets.randbelow(10**6):06d}"
+    text = _(
+        "Your %(partner)s sign-in code is %(code)s. It is valid for 5 minutes.",
+        partner=partner.name,
+        code=code,
+    )
+    # Looking the number up, storing and sending happen off the request path: the answer is the
+    # same, in the same time, whether or not the number belongs to a customer.
+    app = current_app._get_current_object()
+    services().background.submit(_deliver_code, app, partner.id, msisdn, code, text)
+    return render_template("widget/sms_code.html", partner=partner, msisdn=msisdn)
+
+
+def _deliver_code(app: Flask, partner_id: str, msisdn: str, code: str, text: str) -> None:
+    """Store and send a sign-in code if ``msisdn`` is a line of a customer of the partner."""
+    with app.app_context():
+        app_services = services()
+        try:
+            customer_id = app_services.platform.find_customer_by_msisdn(msisdn)
+            if not _customer_of_partner(partner_id, customer_id):
+                return
+            budget_key = f"sc:sms-budget:{partner_id}:{time.strftime('%Y%m%d', time.gmtime())}"
+            sent_today = int(app_services.store.incr(budget_key))
+            app_services.store.expire(budget_key, 2 * 86400)
+            if sent_today > SMS_DAILY_BUDGET:
+                log.error("daily SMS budget of partner %s is used up; no code sent", partner_id)
+                return
+            key = _otp_key(partner_id, msisdn)
             app_services.store.delete(key)
             app_services.store.hset(
                 key, mapping={"digest": _code_digest(code, customer_id), "customer": customer_id}
             )
             app_services.store.expire(key, OTP_TTL_SECONDS)
-            text = _(
-                "Your %(partner)s sign-in code is %(code)s. It is valid for 5 minutes.",
-                partner=partner.name,
-                code=code,
-            )
             app_services.platform.send_sms(msisdn, text)
-    except NotFound:
-        pass  # same answer as for a known number: never reveal who is a customer
-    except PlatformError:
-        return render_template("widget/signin.html", partner=partner, msisdn=raw, error=_unavailable()), 503
-    return render_template("widget/sms_code.html", partner=partner, msisdn=msisdn)
+        except NotFound:
+            return  # not a customer: nothing is sent, and the answer was the same
+        except PlatformError as exc:
+            log.warning("sign-in code not sent: %s", type(exc).__name__)
+        except Exception:  # noqa: BLE001 - a background task must log, not die silently
+            log.exception("sign-in code not sent")
 
 
 @bp.post("/auth/sms/verify")

@@ -12,10 +12,8 @@ from datetime import datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import requests
-
 from selfcare_widget.i18n import TIME_ZONE
-from tests.support import PLATFORM_CREDENTIAL
+from tests.support import new_sms_code, sms_codes
 
 SETTINGS = (
     "dataEnabled",
@@ -32,14 +30,9 @@ def text(response) -> str:
 
 def test_sms_sign_in(platform, post):
     msisdn = "420776100201"
+    before = len(sms_codes(platform.url, msisdn))
     assert post("/auth/sms/send", msisdn="776 100 201").status_code == 200
-    outbox = requests.get(
-        platform.url + "/tmf-api/communicationManagement/v4/communicationMessage",
-        params={"receiver.phoneNumber": "+" + msisdn, "limit": 5},
-        headers={"Authorization": f"Bearer {PLATFORM_CREDENTIAL}"},
-        timeout=5,
-    ).json()
-    code = re.search(r"\b(\d{6})\b", outbox[0]["content"]).group(1)
+    code = new_sms_code(platform.url, msisdn, before)
     signed_in = post("/auth/sms/verify", msisdn=msisdn, code=code)
     assert signed_in.status_code == 200 and signed_in.headers.get("X-Selfcare-Session")
 
