@@ -6,9 +6,9 @@ never in a URL; an anonymous request names its partner in the ``_partner`` field
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..partners import Partner
 from ..services import services
@@ -24,6 +24,13 @@ def _form_value(name: str) -> str:
         return ""
     try:
         return request.form.get(name, "")
+    except RequestEntityTooLarge:
+        # 413 for every oversized body, signed in or not (not a silent 401): raised once, and
+        # later readers of the same request (the error page's CORS headers) get "".
+        if g.get("body_too_large"):
+            return ""
+        g.body_too_large = True
+        raise
     except HTTPException:
         return ""
 

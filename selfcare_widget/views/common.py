@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, request
+from flask import Response, abort, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,6 +16,8 @@ from ..platform import NotFound, Platform, PlatformError, Rejected
 from ..platform.models import Sim
 from ..services import services
 from ..web import error_fragment
+
+log = logging.getLogger(__name__)
 
 
 def platform() -> Platform:
@@ -62,7 +65,11 @@ def platform_error(exc: PlatformError) -> tuple[str, int]:
 
 
 def rejection_message(exc: Rejected) -> str:
-    """The customer's-language text for a platform rejection code."""
+    """The customer's-language text for a platform rejection code.
+
+    An unknown code gets a general sentence: a platform's own reason may be technical, in
+    another language, or leak internals (``ORA-00942 …``); it goes to the log with the request id.
+    """
     messages = {
         "simBlocked": _("This SIM is blocked, so its settings cannot be changed."),
         "unblockNotAllowed": _("A blocked SIM cannot be unblocked online. Please contact customer care."),
@@ -70,7 +77,11 @@ def rejection_message(exc: Rejected) -> str:
         "productNotFound": _("This SIM was not found."),
         "invalidContact": _("The platform did not accept these contact details."),
     }
-    return messages.get(exc.code) or exc.reason or _("The request was refused.")
+    known = messages.get(exc.code)
+    if known is None:
+        log.warning("platform refused with code %r (request %s)", exc.code, g.get("request_id"))
+        return _("The request was refused.")
+    return known
 
 
 def trigger_action(response: Response, action: str) -> Response:

@@ -53,9 +53,20 @@ def _czech_decimal(value: Decimal, digits: int) -> str:
     return f"{value:.{digits}f}".replace(".", ",")
 
 
+#: What makes a spreadsheet read a cell as a formula (OWASP CSV injection, incl. TAB and CR).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_cell(text: str) -> str:
-    """Neutralise spreadsheet formulas in free text (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    """A text cell a spreadsheet shows as text, never evaluates (CSV injection)."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _safe_filename(*parts: str) -> str:
+    """A download name from letters, digits, dots and dashes only (no header injection)."""
+    return "-".join(
+        "".join(ch for ch in part if ch.isascii() and (ch.isalnum() or ch in ".-")) for part in parts
+    )
 
 
 # --------------------------------------------------------------------------- request handling
@@ -201,7 +212,7 @@ def csv_row(record: UsageRecord) -> list[str]:
         f"{record.time.day}.{record.time.month}.{record.time.year}",
         record.time.strftime("%H:%M:%S"),
         _csv_cell(record.description),
-        network_label(record.network),
+        _csv_cell(network_label(record.network)),
         _csv_cell(record.b_number),
         mmss(record.duration_seconds) if record.kind is UsageKind.VOICE else "",
         str(record.count) if record.kind in (UsageKind.SMS, UsageKind.FEE) else "",
@@ -271,7 +282,9 @@ def export():
             edr.actions.USAGE_EXPORT, "failure", sim=sim.product_id, filters=query.edr_filters(), rows=0
         )
         raise  # the registered handler answers with the friendly error
-    filename = f"vypis-{sim.msisdn}-{query.date_from.isoformat()}-{query.date_to.isoformat()}.csv"
+    filename = (
+        _safe_filename("vypis", sim.msisdn, query.date_from.isoformat(), query.date_to.isoformat()) + ".csv"
+    )
     response = Response(
         stream_with_context(_export_stream(sim, query, first)),
         mimetype="text/csv",

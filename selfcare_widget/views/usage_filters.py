@@ -37,6 +37,7 @@ from flask_babel import lazy_gettext as _l
 from ..platform.models import UsageFilter, UsageKind
 
 PAGE_SIZE = 50
+MAX_PAGE = 10_000  # 500 000 records: past any real period, a bound for a crafted page number
 MAX_MONTHS = 12
 MAX_B_DIGITS = 20
 EARLIEST = date(2000, 1, 1)
@@ -89,13 +90,14 @@ class CallLogQuery:
             "b": self.b_number,
         }
 
-    def edr_filters(self) -> dict[str, str]:
-        """The filters as recorded in an EDR."""
+    def edr_filters(self) -> dict[str, str | bool]:
+        """The filters as recorded in an EDR: whether a number was searched, never the number
+        (someone else's personal data)."""
         return {
             "from": self.date_from.isoformat(),
             "to": self.date_to.isoformat(),
             "type": self.type,
-            "b": self.b_number,
+            "numberSearch": bool(self.b_number),
         }
 
 
@@ -177,11 +179,10 @@ def _national_digits(text: str) -> str:
 
 
 def _parse_page(text: str) -> int:
-    try:
-        page = int(text)
-    except ValueError:
+    if not text.isdigit() or len(text) > len(str(MAX_PAGE)):
         return 1
-    return page if page >= 1 else 1
+    page = int(text)
+    return page if 1 <= page <= MAX_PAGE else 1
 
 
 def parse(form: Mapping[str, str], today: date) -> ParseResult:
