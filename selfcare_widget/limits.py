@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_limiter import Limiter, RequestLimit
 
@@ -38,6 +38,18 @@ def _account(kind: str) -> KeyFunc:
     return key
 
 
+def _session() -> str:
+    """The signed-in session a request carries (as a digest of its token)."""
+    from .auth.credentials import session_token_from_request
+
+    return "session:" + digest("session", session_token_from_request())
+
+
+def _reauthentication_failed(_response: Response) -> bool:
+    """A wrong current password when changing the sign-in e-mail (guessing inside a session)."""
+    return bool(g.get("reauth_failed"))
+
+
 def _failed(response: Response) -> bool:
     """Only a refused password counts against the account (a success or a typo in the form not)."""
     return response.status_code == 401
@@ -61,6 +73,7 @@ LIMITS = {
     "auth.sms_send": [Limit("20 per hour", _client), Limit("3 per 10 minutes", _account("msisdn"))],
     "auth.sms_verify": [Limit("20 per minute", _client)],
     "auth.sso_exchange": [Limit("60 per minute", _client)],
+    "contact.save": [Limit("5 per hour", _session, counts=_reauthentication_failed)],
 }
 
 
@@ -72,6 +85,8 @@ def _breached(_limit: RequestLimit) -> Response:
     body: Response | str
     if request.endpoint == "auth.sso_exchange":
         body = jsonify(error="too_many_attempts")
+    elif request.endpoint == "contact.save":
+        body = render_template("widget/error.html", status=429, message=message)
     elif request.endpoint == "auth.sms_verify":
         body = render_template(
             "widget/sms_code.html",

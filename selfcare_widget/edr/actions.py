@@ -34,5 +34,5 @@ ACTIONS: dict[str, tuple[Outcome, ...]] = {
     INVOICE_DOWNLOAD: ("success",),
     USAGE_VIEW: ("success", "failure", "rejected"),
     USAGE_EXPORT: ("success", "failure", "rejected"),
-    CONTACT_CHANGE: ("success", "failure"),
+    CONTACT_CHANGE: ("success", "failure", "rejected"),
 }

@@ -7,7 +7,9 @@ but never their values.
 
 from __future__ import annotations
 
-from flask import Blueprint, make_response, render_template, request
+import logging
+
+from flask import Blueprint, Flask, current_app, g, make_response, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,12 +17,16 @@ from flask_login import current_user, login_required
 from .. import edr
 from ..platform import PlatformError, Rejected
 from ..platform.models import ContactDetails, Customer
-from .common import platform, rejection_message, trigger_action
+from ..services import services
+from .common import partner, platform, rejection_message, trigger_action
 from .contact_validation import COUNTRIES, FIELDS, changed_fields, display_phone, validate_contact
 
 bp = Blueprint("contact", __name__)
+log = logging.getLogger(__name__)
 
 ACTION = edr.actions.CONTACT_CHANGE
+#: The current password, asked for when the e-mail (also the sign-in login) changes.
+REAUTH_FIELD = "current_password"
 
 
 def _entered_from(contact: ContactDetails) -> dict[str, str]:
@@ -54,7 +60,7 @@ def _render_form(
 ) -> str:
     errors = errors or {}
     # The loader focuses the first [data-sc-focus]: the first invalid field, else the heading.
-    first_invalid = next((name for name in FIELDS if name in errors), None)
+    first_invalid = next((name for name in (*FIELDS, REAUTH_FIELD) if name in errors), None)
     return render_template(
         "widget/contact/_edit.html",
         entered=entered,
@@ -62,7 +68,7 @@ def _render_form(
         form_error=form_error,
         first_invalid=first_invalid,
         countries=_country_names(),
-        fields=FIELDS,
+        fields=(*FIELDS, REAUTH_FIELD),
     )
 
 
@@ -98,6 +104,12 @@ def save():
     if not changed:
         return _render_view(current, _("Nothing has changed; your contact details stay as they were."))
     fields = sorted(changed)
+    if "email" in changed and not _reauthenticated(current):
+        # The e-mail is also the password login: a hijacked session must not take the account.
+        g.reauth_failed = True
+        edr.record(ACTION, "rejected", fields=fields, reason="reauthentication")
+        errors = {REAUTH_FIELD: _("Enter your current password to change the e-mail you sign in with.")}
+        return _render_form(checked.entered, errors), 422
     try:
         updated = port.update_contact(customer_id, checked.contact, fields=set(changed))
     except Rejected as exc:
@@ -108,8 +120,45 @@ def save():
         edr.record(ACTION, "failure", fields=fields, reason="unavailable")
         raise  # the registered handler answers with the friendly error
     edr.record(ACTION, fields=fields)
+    if "email" in changed:
+        _notify_old_number(current)
     response = make_response(_render_view(updated, _("Your contact details have been saved.")))
     return trigger_action(response, ACTION)
+
+
+def _reauthenticated(current: Customer) -> bool:
+    """The form's current password is this customer's (checked by the platform, as at sign-in)."""
+    password = request.form.get(REAUTH_FIELD, "")
+    if not password or len(password) > 200 or not current.contact.email:
+        return False
+    try:
+        who = platform().authenticate(current_user.partner_id, current.contact.email.lower(), password)
+    except Rejected:
+        return False
+    return who == current.id
+
+
+def _notify_old_number(current: Customer) -> None:
+    """Tell the customer on their phone, off the request path, that the sign-in e-mail changed."""
+    phone = current.contact.phone
+    if not phone:
+        log.warning("e-mail of a customer changed; no phone on file for the notice")
+        return
+    text = _(
+        "The e-mail you sign in to %(partner)s self-care with was changed. "
+        "If you did not do this, contact customer care right away.",
+        partner=partner().name,
+    )
+    app = current_app._get_current_object()
+    services().background.submit(_send_notice, app, phone, text)
+
+
+def _send_notice(app: Flask, phone: str, text: str) -> None:
+    with app.app_context():
+        try:
+            services().platform.send_sms(phone, text)
+        except Exception:  # noqa: BLE001 - a background task logs, it has nobody to answer
+            log.exception("notice of an e-mail change not sent")
 
 
 def _invalid_contact_message() -> str:

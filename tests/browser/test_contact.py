@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from selfcare_widget.sandbox.seed import DEMO_PASSWORD
 from tests.support import save_artifact
 
 pytestmark = pytest.mark.browser
@@ -41,6 +42,7 @@ def assert_focused(page, element_id: str) -> None:
 def save_email(page, email: str) -> None:
     open_form(page)
     page.locator("#sc-contact-email").fill(email)
+    page.locator("#sc-contact-current_password").fill(DEMO_PASSWORD)  # the e-mail is the login too
     submit(page)
     page.locator("#sc-main [data-sc-contact-result]").wait_for()
 
@@ -57,6 +59,12 @@ def test_change_email_and_see_a_field_message_for_a_bad_postal_code(portal):
     assert_focused(page, "sc-contact-title")  # focus moved to the form's heading
     page.locator("#sc-contact-email").fill(new_email)
     save_artifact(page, "contact-edit")
+    submit(page)
+    # without the current password the change is refused at that field, nothing typed is lost
+    page.locator("#sc-contact-current_password-error").wait_for()
+    assert_focused(page, "sc-contact-current_password")
+    assert page.locator("#sc-contact-email").input_value() == new_email
+    page.locator("#sc-contact-current_password").fill(DEMO_PASSWORD)
     submit(page)
     result = page.locator("#sc-main [data-sc-contact-result]")
     result.wait_for()

@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from selfcare_widget.sandbox.seed import DEMO_PASSWORD
 from selfcare_widget.services import services
 from selfcare_widget.views.contact_validation import FIELDS
 from tests.contact.helpers import OWNED_CUSTOMER, edrs, form_of
@@ -78,7 +79,9 @@ def test_edit_form_is_filled_and_labelled(post, owned):
 def test_changing_the_email_changes_only_that_field(app, post, owned, tmf, platform_calls):
     token, before = owned
     new_email = unique_email()
-    response = post("/w/contact/save", token, **form_of(before, email=new_email))
+    response = post(
+        "/w/contact/save", token, **form_of(before, email=new_email), current_password=DEMO_PASSWORD
+    )
     assert response.status_code == 200
     assert response.headers["X-Selfcare-Action"] == "contact.change"
     body = response.get_data(as_text=True)
@@ -101,7 +104,7 @@ def test_changing_the_email_changes_only_that_field(app, post, owned, tmf, platf
 def test_edr_lists_changed_field_names_not_values(app, post, owned):
     token, before = owned
     new_email = unique_email()
-    form = form_of(before, email=new_email, city="Kolín", postal_code="28002")
+    form = form_of(before, email=new_email, city="Kolín", postal_code="28002", current_password=DEMO_PASSWORD)
     assert post("/w/contact/save", token, **form).status_code == 200
     edr = [e for e in edrs(app) if e["action"] == "contact.change"][-1]
     assert edr["outcome"] == "success"
@@ -201,7 +204,8 @@ def test_several_invalid_fields_focus_the_first(post, owned):
 def test_platform_rejection_shows_the_form_with_a_message(app, post, owned, tmf):
     token, before = owned
     taken = tmf.get_customer("cust-0009").contact.email  # another demo-mobil customer's login
-    response = post("/w/contact/save", token, **form_of(before, email=taken, city="Mělník"))
+    form = form_of(before, email=taken, city="Mělník", current_password=DEMO_PASSWORD)
+    response = post("/w/contact/save", token, **form)
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert 'role="alert"' in body
@@ -221,7 +225,8 @@ def test_crafted_customer_fields_are_ignored(post, owned, tmf):
     victims = {c: tmf.get_customer(c).contact for c in ("cust-0001", "cust-0003")}
     new_email = unique_email()
     crafted = {"customer": "cust-0001", "customer_id": "cust-0003", "id": "cust-0001"}
-    response = post("/w/contact/save", token, **form_of(before, email=new_email), **crafted)
+    form = form_of(before, email=new_email, current_password=DEMO_PASSWORD)
+    response = post("/w/contact/save", token, **form, **crafted)
     assert response.status_code == 200
     assert tmf.get_customer(OWNED_CUSTOMER).contact.email == new_email  # the signed-in customer
     for customer_id, contact in victims.items():
@@ -326,3 +331,68 @@ def test_platform_outage_gives_a_friendly_error_in_the_section(test_partners):
         assert response.status_code == 503
         body = response.get_data(as_text=True)
         assert 'role="alert"' in body and "Traceback" not in body
+
+
+# --- the e-mail is also the login: changing it needs the current password (issue 11, item 3) ---
+
+
+def test_changing_the_email_without_the_current_password_is_refused_and_loses_nothing(app, post, owned, tmf):
+    token, before = owned
+    new_email = unique_email()
+    for password in ("", "not-my-password"):
+        form = form_of(before, email=new_email, city="Kolín", current_password=password)
+        response = post("/w/contact/save", token, **form)
+        assert response.status_code == 422
+        body = html.unescape(response.get_data(as_text=True))
+        assert "zadejte současné heslo" in body
+        assert 'id="sc-contact-current_password"' in body and 'aria-invalid="true"' in body
+        assert value_of(body, "email") == new_email and value_of(body, "city") == "Kolín"  # kept
+        assert password == "" or password not in body  # a password is never echoed
+    assert tmf.get_customer(OWNED_CUSTOMER).contact == before.contact
+    edr = [e for e in edrs(app) if e["action"] == "contact.change"][-1]
+    assert (edr["outcome"], edr["details"]["reason"]) == ("rejected", "reauthentication")
+
+
+def test_other_changes_need_no_password(post, owned, tmf):
+    token, before = owned
+    response = post("/w/contact/save", token, **form_of(before, city="Beroun", postal_code="26601"))
+    assert response.status_code == 200
+    assert tmf.get_customer(OWNED_CUSTOMER).contact.city == "Beroun"
+
+
+def test_a_changed_email_is_announced_to_the_phone_on_file(post, owned, tmf, sandbox_url):
+    import time
+
+    import requests
+
+    from tests.support import (
+        PLATFORM_CREDENTIAL,
+        SMS_OUTBOX,
+        sms_codes,  # noqa: F401 - the outbox helper's module
+    )
+
+    token, before = owned
+
+    def notices() -> list[str]:
+        outbox = requests.get(
+            sandbox_url + SMS_OUTBOX,
+            params={"receiver.phoneNumber": before.contact.phone, "limit": 100},
+            headers={"Authorization": f"Bearer {PLATFORM_CREDENTIAL}"},
+            timeout=5,
+        ).json()
+        return [m["content"] for m in outbox if "byl změněn" in m["content"]]
+
+    already = len(notices())
+    form = form_of(before, email=unique_email(), current_password=DEMO_PASSWORD)
+    assert post("/w/contact/save", token, **form).status_code == 200
+    deadline = time.monotonic() + 10
+    while len(notices()) == already and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(notices()) == already + 1
+
+
+def test_guessing_the_password_in_a_session_is_limited(post, owned):
+    token, before = owned
+    form = form_of(before, email=unique_email(), current_password="guess")
+    codes = [post("/w/contact/save", token, **form).status_code for _ in range(6)]
+    assert codes == [422] * 5 + [429]

@@ -13,6 +13,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from selfcare_widget.i18n import TIME_ZONE
+from selfcare_widget.sandbox.seed import DEMO_PASSWORD
 from tests.support import new_sms_code, sms_codes
 
 SETTINGS = (
@@ -129,6 +130,7 @@ def test_a_contact_change_loses_no_other_medium(platform, post, sign_in):
         "city": before["postalAddress"]["city"],
         "postal_code": before["postalAddress"]["postCode"],
         "country": before["postalAddress"]["country"],
+        "current_password": DEMO_PASSWORD,  # the e-mail is also the login
     }
     assert post("/w/contact/save", sign_in("cust-0012"), **form).status_code == 200
     (doc,) = platform.query("SELECT doc FROM customer WHERE id = 'cust-0012'")[0]
