@@ -63,6 +63,7 @@ def create_app(
                 credential=settings.platform_credential,
                 connect_timeout=settings.platform_connect_timeout,
                 read_timeout=settings.platform_read_timeout,
+                deadline=settings.platform_deadline,
             ),
             request_id=lambda: (g.get("request_id") if has_request_context() else None) or uuid.uuid4().hex,
         )

@@ -24,7 +24,7 @@ from typing import Any
 
 import requests
 from flask import Blueprint, Flask, Response, g, jsonify, request
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
 
 from .edr.recorder import edr_recorded
@@ -64,6 +64,14 @@ PLATFORM_SECONDS = Histogram(
     ["api", "method"],
     buckets=LATENCY_BUCKETS,
 )
+PLATFORM_BREAKER = Gauge(
+    "selfcare_platform_breaker_state",
+    "Circuit breaker of each platform API in this process: 0 closed, 1 half-open (one trial "
+    "call), 2 open (calls fail fast).",
+    ["api"],
+    multiprocess_mode="livemax",  # with PROMETHEUS_MULTIPROC_DIR: the worst live worker
+)
+BREAKER_LEVELS = {"closed": 0, "half_open": 1, "open": 2}
 SESSIONS_CREATED = Counter(
     "selfcare_sessions_created", "Widget sessions created by sign-in method.", ["partner", "method"]
 )
@@ -196,8 +204,8 @@ def instrument_platform(platform: Any) -> bool:
     """Count and time the HTTP calls of the TMF adapter under ``platform`` (caches unwrapped).
 
     Wraps the instance's ``_send`` and ``authenticate`` (every HTTP call goes through one of
-    them) without changing what they do; another adapter (a test double) is left alone.
-    Returns whether an adapter was instrumented.
+    them) without changing what they do, and follows its circuit breakers in a gauge; another
+    adapter (a test double) is left alone. Returns whether an adapter was instrumented.
     """
     from .platform.tmf import SELFCARE, TmfPlatform
 
@@ -219,8 +227,12 @@ def instrument_platform(platform: Any) -> bool:
         with _platform_call(api_label(f"{SELFCARE}/authenticate"), "POST"):
             return authenticate(*args, **kwargs)
 
+    def breaker_changed(api: str, state: str) -> None:
+        PLATFORM_BREAKER.labels(api_label(api)).set(BREAKER_LEVELS.get(state, 2))
+
     adapter._send = timed_send  # type: ignore[method-assign]
     adapter.authenticate = timed_authenticate  # type: ignore[method-assign]
+    adapter.watch_breakers(breaker_changed)
     adapter._ops_instrumented = True  # type: ignore[attr-defined]
     return True
 

@@ -1,19 +1,30 @@
 """TM Forum Open API v4 adapter of the platform port, over HTTP with ``requests``.
 
-One :class:`requests.Session` with a connection pool serves all threads. Every call has
-connect/read timeouts, carries the platform credential and a request id, and ends either in a
-domain object or in one of the domain errors of :mod:`selfcare_widget.platform.errors` —
-``requests`` exceptions, TMF JSON and raw platform text never leave this module (except a
-business-rule ``reason`` the platform wrote for display, carried by ``Rejected``).
+One :class:`requests.Session` with a connection pool serves all threads. Every call carries the
+platform credential and a request id, and ends either in a domain object or in one of the domain
+errors of :mod:`selfcare_widget.platform.errors` — ``requests`` exceptions, TMF JSON and raw
+platform text never leave this module (except a business-rule ``reason`` the platform wrote for
+display, carried by ``Rejected``).
 
-Only GETs are retried (connect errors and 502/503/504): repeating a POST or PATCH could order a
-package twice or interleave with the customer's next change.
+A slow or dead platform must not hold the widget's threads (issue 11):
+
+- every HTTP call ends within ``TmfSettings.deadline`` — connecting, the headers and the whole
+  body, retries included (:mod:`~selfcare_widget.platform.deadline`); a list's pages share one;
+- a list costs at most :data:`MAX_LIST_PAGES` requests;
+- each API (base path) has a circuit breaker (:mod:`~selfcare_widget.platform.breaker`): after
+  repeated failures its calls fail fast for a cool-down, then one trial call decides.
+
+Only GETs are retried (connect errors and 502/503/504), and only while the deadline leaves time:
+repeating a POST or PATCH could order a package twice or interleave with the customer's next
+change.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,12 +35,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import MaxRetryError
+from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
 from . import tmf_mapping as tmf
+from .breaker import CircuitBreaker
+from .deadline import DeadlineAdapter, DeadlineExceeded, DeadlineTimeout, deadline_scope, remaining
 from .errors import NotFound, PlatformError, Rejected, Unavailable
 from .models import (
     BillingAccount,
@@ -72,10 +84,31 @@ ACCOUNT = "/tmf-api/accountManagement/v4"
 CUSTOMER_BILL = "/tmf-api/customerBillManagement/v4"
 COMMUNICATION = "/tmf-api/communicationManagement/v4"
 SELFCARE = "/selfcare/v1"
+#: Each has its own circuit breaker.
+API_BASES = (
+    CATALOG,
+    ORDERING,
+    CUSTOMER,
+    USAGE,
+    PRODUCT_INVENTORY,
+    SERVICE_INVENTORY,
+    RESOURCE_INVENTORY,
+    PREPAY_BALANCE,
+    ACCOUNT,
+    CUSTOMER_BILL,
+    COMMUNICATION,
+    SELFCARE,
+)
 
 #: TMF630 maximum page size; lists the widget needs whole are fetched in pages of this size.
 MAX_PAGE = 1000
-MAX_LIST_PAGES = 100  # bound on the pages of one list: 100 000 items at most
+#: Requests one list may cost (docs/platform-contract.md, "Transport"): a server that never sends
+#: the empty page ending a list, or caps pages very small, gets Unavailable, not a thread for minutes.
+MAX_LIST_PAGES = 20
+#: Bytes read from a body at a time (the deadline is checked between reads).
+BODY_CHUNK = 16 * 1024
+#: A GET is retried only if at least this much time is left after the backoff.
+MIN_RETRY_SECONDS = 0.05
 #: Usage fields the widget maps or checks (relatedParty: whose record it is); the rest is not sent.
 USAGE_FIELDS = "usageDate,usageType,description,usageCharacteristic,ratedProductUsage,relatedParty"
 
@@ -90,18 +123,23 @@ class TmfSettings:
     base_url: str
     credential: str
     connect_timeout: float = 2.0
-    read_timeout: float = 5.0
+    read_timeout: float = 5.0  # per socket read; the deadline bounds the whole call
+    deadline: float = 5.0  # one call, retries included: connect, request, headers, every body byte
     get_retries: int = 2
     retry_backoff: float = 0.1  # seconds; urllib3 doubles it per retry
     pool_size: int = 16  # connections kept per host: at least the number of worker threads
     sms_sender: str = "SelfCare"
+    breaker_failures: int = 5  # consecutive failures of one API that open its circuit ...
+    breaker_window: float = 30.0  # ... within this many seconds
+    breaker_cooldown: float = 10.0  # seconds an open circuit fails calls fast before a trial call
 
 
 class _GetOnlyRetry(Retry):
-    """urllib3 ``Retry`` that never repeats a non-GET request.
+    """urllib3 ``Retry`` that never repeats a non-GET request, nor anything past the deadline.
 
     Plain ``Retry`` repeats any method after a connection error even with ``allowed_methods``;
-    writes must go out at most once, so for them the first error ends the request.
+    writes must go out at most once, so for them the first error ends the request. A GET is
+    retried only when the call's deadline leaves time for the backoff and another attempt.
     """
 
     def increment(
@@ -118,7 +156,18 @@ class _GetOnlyRetry(Retry):
             # (its own Retry.increment ignores the same mismatch); the pool passes itself here.
             reason = error or Exception("write not retried")
             raise MaxRetryError(_pool, url, reason) from error  # type: ignore[arg-type]
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        left = remaining()
+        if left is not None and left < Retry.get_backoff_time(retry) + MIN_RETRY_SECONDS:
+            # A 5xx answer is then handed back (raise_on_status=False); an error raises.
+            reason = error or ResponseError("no time left for a retry")
+            raise MaxRetryError(_pool, url, reason) from error  # type: ignore[arg-type]
+        return retry
+
+    def get_backoff_time(self) -> float:
+        backoff = super().get_backoff_time()
+        left = remaining()
+        return backoff if left is None else max(0.0, min(backoff, left))
 
 
 def _segment(resource_id: str) -> str:
@@ -138,8 +187,12 @@ class TmfPlatform:
         self.settings = settings
         self._root = settings.base_url.rstrip("/")
         self._request_id = request_id or _new_request_id
-        self._timeout = (settings.connect_timeout, settings.read_timeout)
         self._session = self._build_session(settings)
+        self._breakers_lock = threading.Lock()
+        self._breaker_listeners: list[Callable[[str, str], None]] = []
+        self._breakers: dict[str, CircuitBreaker] = {}
+        for base in API_BASES:
+            self._breaker(base)
 
     @staticmethod
     def _build_session(settings: TmfSettings) -> requests.Session:
@@ -156,7 +209,7 @@ class TmfPlatform:
             raise_on_status=False,  # hand back the last 5xx so it maps like any other
             respect_retry_after_header=False,  # a long Retry-After must not stall a widget thread
         )
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=settings.pool_size, max_retries=retry)
+        adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=settings.pool_size, max_retries=retry)
         session = requests.Session()
         session.mount("http://", adapter)
         session.mount("https://", adapter)
@@ -176,6 +229,40 @@ class TmfPlatform:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # ------------------------------------------------------------------ circuit breakers
+
+    def _breaker(self, path: str) -> CircuitBreaker:
+        """The circuit breaker of the API ``path`` belongs to (its base path)."""
+        base = _api_base(path)
+        with self._breakers_lock:
+            breaker = self._breakers.get(base)
+            if breaker is None:
+                breaker = CircuitBreaker(
+                    base,
+                    self.settings.breaker_failures,
+                    self.settings.breaker_window,
+                    self.settings.breaker_cooldown,
+                    on_change=self._breaker_changed,
+                )
+                self._breakers[base] = breaker
+            return breaker
+
+    def _breaker_changed(self, api: str, state: str) -> None:
+        for listener in list(self._breaker_listeners):
+            listener(api, state)
+
+    def breaker_states(self) -> dict[str, str]:
+        """State (``closed``, ``half_open``, ``open``) of each API's breaker, by base path."""
+        with self._breakers_lock:
+            breakers = list(self._breakers.values())
+        return {b.name: b.state for b in breakers}
+
+    def watch_breakers(self, listener: Callable[[str, str], None]) -> None:
+        """Call ``listener(api base path, state)`` now for each breaker, and on every change."""
+        self._breaker_listeners.append(listener)
+        for api, state in self.breaker_states().items():
+            listener(api, state)
+
     # ------------------------------------------------------------------ transport
 
     def _send(
@@ -186,13 +273,70 @@ class TmfPlatform:
         params: dict[str, Any] | None = None,
         body: Any = None,
         headers: dict[str, str] | None = None,
+        deadline: float | None = None,
     ) -> requests.Response:
-        """One HTTP call; returns a 2xx response or raises a domain error.
+        """One HTTP call; returns a 2xx response (body read) or raises a domain error.
+
+        ``deadline`` (``time.monotonic()`` seconds) is shared by the calls of one list; without
+        it the call has ``settings.deadline`` seconds.
+        """
+        response, request_id = self._transport(
+            method, path, params=params, body=body, headers=headers, deadline=deadline
+        )
+        if 200 <= response.status_code < 300:
+            return response
+        self._raise_for(response, method, path, request_id)
+
+    def _transport(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        deadline: float | None = None,
+    ) -> tuple[requests.Response, str]:
+        """One HTTP exchange through the API's circuit breaker: ``(response of any status, request id)``.
+
+        ``Unavailable`` when the breaker is open, or the platform is unreachable or too slow.
+        """
+        request_id = self._request_id()
+        breaker = self._breaker(path)
+        admission = breaker.admit()
+        if admission is None:
+            log.debug("platform %s %s not sent: circuit open (request %s)", method, path, request_id)
+            raise Unavailable("platform API failing: circuit open")
+        ok: bool | None = None
+        try:
+            response = self._exchange(
+                method, path, request_id, params=params, body=body, headers=headers, deadline=deadline
+            )
+            ok = response.status_code < 500
+            return response, request_id
+        except Unavailable:
+            ok = False
+            raise
+        finally:
+            breaker.record(admission, ok)
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        request_id: str,
+        *,
+        params: dict[str, Any] | None,
+        body: Any,
+        headers: dict[str, str] | None,
+        deadline: float | None,
+    ) -> requests.Response:
+        """Send the request and read the whole answer by the deadline.
 
         A PATCH body is sent as ``application/merge-patch+json`` (RFC 7396, what TMF630 asks).
         """
-        request_id = self._request_id()
         started = time.monotonic()
+        at = deadline if deadline is not None else started + self.settings.deadline
         sent_headers = {"X-Request-ID": request_id, **(headers or {})}
         data = None
         if body is not None:
@@ -200,35 +344,49 @@ class TmfPlatform:
             sent_headers["Content-Type"] = (
                 "application/merge-patch+json" if method == "PATCH" else "application/json"
             )
+        # requests passes a urllib3 Timeout on as it is (adapters.send), though typed for floats.
+        timeout: Any = DeadlineTimeout(self.settings.connect_timeout, self.settings.read_timeout, at)
+        response: requests.Response | None = None
         try:
-            response = self._session.request(
-                method,
-                self._root + path,
-                params=params,
-                data=data,
-                headers=sent_headers,
-                timeout=self._timeout,
-                allow_redirects=False,
-            )
-        except (requests.RequestException, Urllib3Error) as exc:
+            if started >= at:
+                raise DeadlineExceeded("no time left")
+            with deadline_scope(at):
+                response = self._session.request(
+                    method,
+                    self._root + path,
+                    params=params,
+                    data=data,
+                    headers=sent_headers,
+                    timeout=timeout,
+                    allow_redirects=False,
+                    stream=True,
+                )
+                response._content = _read_body(response, at)
+                response._content_consumed = True
+        except (requests.RequestException, Urllib3Error, http.client.HTTPException, OSError) as exc:
+            if response is not None:
+                response.close()  # a half-read connection never goes back to the pool
+            why = "deadline" if time.monotonic() >= at else type(exc).__name__
             # Only the exception class: its text may contain the query string (MSISDNs).
             log.warning(
-                "platform %s %s failed: %s (request %s)", method, path, type(exc).__name__, request_id
+                "platform %s %s failed: %s after %.0f ms (request %s)",
+                method,
+                path,
+                why,
+                (time.monotonic() - started) * 1000,
+                request_id,
             )
-            raise Unavailable(f"platform unreachable ({type(exc).__name__})") from None
-        elapsed_ms = (time.monotonic() - started) * 1000
+            raise Unavailable(f"platform unreachable ({why})") from None
         # The path holds only ids; query strings may hold personal data and are never logged.
         log.debug(
             "platform %s %s -> %s in %.1f ms (request %s)",
             method,
             path,
             response.status_code,
-            elapsed_ms,
+            (time.monotonic() - started) * 1000,
             request_id,
         )
-        if 200 <= response.status_code < 300:
-            return response
-        self._raise_for(response, method, path, request_id)
+        return response
 
     @staticmethod
     def _raise_for(response: requests.Response, method: str, path: str, request_id: str) -> NoReturn:
@@ -274,13 +432,16 @@ class TmfPlatform:
 
         Neither a short page nor ``X-Total-Count`` ends the loop: a server may cap the page size
         below the ``limit`` asked for, and a total may be missing or wrong. A server that ignores
-        ``offset`` repeats a page; repeated items are dropped and the loop ends there.
+        ``offset`` repeats a page; repeated items are dropped and the loop ends there. At most
+        :data:`MAX_LIST_PAGES` requests, all within one deadline; a longer list is ``Unavailable``.
         """
         items: list[Any] = []
         seen: set[str] = set()
         offset = 0
+        deadline = time.monotonic() + self.settings.deadline  # one for the whole list
         for _ in range(MAX_LIST_PAGES):
-            page, _ = self._call("GET", path, params={**params, "offset": offset, "limit": MAX_PAGE})
+            params_page = {**params, "offset": offset, "limit": MAX_PAGE}
+            page, _ = self._call("GET", path, params=params_page, deadline=deadline)
             with _mapping("list"):
                 got = tmf.objects(page)
             fresh = _unseen(got, seen)
@@ -541,18 +702,7 @@ class TmfPlatform:
     def authenticate(self, partner_id: str, login: str, password: str) -> str:
         """Customer id for valid credentials; ``Rejected('invalidCredentials')`` otherwise."""
         body = {"partnerId": partner_id, "login": login, "password": password}
-        request_id = self._request_id()
-        try:
-            response = self._session.post(
-                f"{self._root}{SELFCARE}/authenticate",
-                json=body,
-                headers={"X-Request-ID": request_id},
-                timeout=self._timeout,
-                allow_redirects=False,
-            )
-        except (requests.RequestException, Urllib3Error) as exc:
-            log.warning("platform authenticate failed: %s (request %s)", type(exc).__name__, request_id)
-            raise Unavailable(f"platform unreachable ({type(exc).__name__})") from None
+        response, request_id = self._transport("POST", f"{SELFCARE}/authenticate", body=body)
         if response.status_code == 401:
             # Here 401 is the customer's wrong login or password, not our platform credential.
             log.info("sign-in refused for partner %s (request %s)", partner_id, request_id)
@@ -582,6 +732,30 @@ def _mapping(resource: str) -> Iterator[None]:
         # Log the exception type and the field only: values may be personal data.
         log.warning("platform sent a malformed %s: %s %s", resource, type(exc).__name__, _safe_arg(exc))
         raise Unavailable(f"platform sent a malformed {resource}") from None
+
+
+def _api_base(path: str) -> str:
+    """The base path of the API ``path`` addresses (its circuit breaker's name)."""
+    for base in API_BASES:
+        if path == base or path.startswith(base + "/"):
+            return base
+    return "/" + path.lstrip("/").split("/", 1)[0]
+
+
+def _read_body(response: requests.Response, at: float) -> bytes:
+    """The whole (decoded) body of a streamed response, read by the deadline ``at``.
+
+    Every ``recv`` underneath already ends by the deadline (:mod:`.deadline`); the check between
+    chunks states the bound here as well.
+    """
+    chunks: list[bytes] = []
+    while True:
+        if time.monotonic() >= at:
+            raise DeadlineExceeded("platform call deadline passed")
+        chunk = response.raw.read(BODY_CHUNK, decode_content=True)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
 
 
 def _owned(items: list[Any], belongs: Callable[[Any], bool], resource: str) -> list[Any]:
