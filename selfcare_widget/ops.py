@@ -149,10 +149,16 @@ def _start_timer() -> None:
     g.ops_started = time.perf_counter()
 
 
+#: Request methods with a label value of their own; any other (invented) method shares one.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"})
+
+
 def _count_request(response: Response) -> Response:
-    # Unknown URLs are one label value, so a scanner cannot blow up the number of series.
+    # Unknown URLs and invented methods are one label value each, so a scanner cannot blow up
+    # the number of series.
     endpoint = request.endpoint or "unmatched"
-    REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+    method = request.method if request.method in KNOWN_METHODS else "other"
+    REQUESTS.labels(endpoint, method, str(response.status_code)).inc()
     started = g.get("ops_started")
     if started is not None:
         REQUEST_SECONDS.labels(endpoint).observe(time.perf_counter() - started)

@@ -183,3 +183,11 @@ def test_sessions_and_sso_failures_are_counted(client, partner_rsa_key):
 )
 def test_api_label_keeps_api_and_resource_only(path, label):
     assert ops.api_label(path) == label
+
+
+def test_invented_methods_share_one_metrics_label(client):
+    for method in ("FOO", "BAR", "X" * 40):
+        client.open("/healthz", method=method)
+    body = client.get("/metrics").get_data(as_text=True)
+    assert 'method="other"' in body
+    assert 'method="FOO"' not in body and 'method="BAR"' not in body and "XXXX" not in body
