@@ -1,12 +1,18 @@
 """Static assets for embedding: the loader, vendored htmx, base CSS, partner themes.
 
 Assets are served with a content hash in their URL (``?v=``) so browsers may cache them for a
-year; the loader itself (``/embed.js``) is cached briefly because partners link to it by name.
-Everything here is public and readable cross-origin (ES modules and adopted CSS need CORS).
+year; such a URL is marked immutable only while the hash is that of the bytes served, so a stale
+or mistyped hash (e.g. during a rolling deploy) is never cached for long. The loader exists
+twice with the same bytes: ``/embed.js``, cached briefly because partners may link to it by
+name, and ``/embed/v<release>.js``, immutable, for partners who pin it with Subresource
+Integrity (``selfcare-widget embed-snippet`` prints the two lines). The loader names every file
+it loads by content hash, so pinning the loader pins those URLs too.
+Everything here is public and readable cross-origin (ES modules, adopted CSS and SRI need CORS).
 """
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
@@ -17,12 +23,22 @@ from flask import Flask, Response, abort, current_app, request, send_from_direct
 from werkzeug.utils import safe_join
 
 from .services import services
+from .version import __version__
 
 HTMX_FILE = "htmx-4.0.1.esm.min.js"
 CSS_DIR = "css"  # static/css/*.css, concatenated in name order into one stylesheet
 LOADER_FILE = "embed.js"
 MANIFEST_PLACEHOLDER = '"__SELFCARE_MANIFEST__"'
 THEME_FILE_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".woff2": "font/woff2"}
+IMMUTABLE = "public, max-age=31536000, immutable"
+LOADER_MAX_AGE = "public, max-age=300"
+_PUBLIC_ENDPOINTS = (
+    "static",
+    "assets.theme_file",
+    "assets.loader",
+    "assets.versioned_loader",
+    "assets.stylesheet",
+)
 
 
 def _digest(path: Path) -> str:
@@ -35,12 +51,26 @@ def widget_css(static_folder: str) -> str:
     return "\n".join(f.read_text(encoding="utf-8") for f in files)
 
 
-def asset_url(filename: str) -> str:
-    """URL of a file in ``static/`` with its content hash."""
+def versioned_loader_path() -> str:
+    """Path of this release's immutable loader, e.g. ``/embed/v0.2.0.js``."""
+    return f"/embed/v{__version__}.js"
+
+
+def subresource_integrity(body: bytes) -> str:
+    """The ``integrity`` attribute value (SRI, sha384) of ``body`` as served, uncompressed."""
+    return "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode("ascii")
+
+
+def _static_hash(filename: str) -> str:
     hashes: dict[str, str] = current_app.extensions["selfcare_assets"]
     if filename not in hashes:
         hashes[filename] = _digest(Path(current_app.static_folder) / filename)
-    return url_for("static", filename=filename, v=hashes[filename])
+    return hashes[filename]
+
+
+def asset_url(filename: str) -> str:
+    """URL of a file in ``static/`` with its content hash."""
+    return url_for("static", filename=filename, v=_static_hash(filename))
 
 
 def theme_url(theme: str, filename: str = "theme.css") -> str:
@@ -99,17 +129,29 @@ def init_app(app: Flask) -> None:
     def stylesheet() -> Response:
         return Response(css, mimetype="text/css")
 
-    @bp.get("/embed.js")
-    def loader() -> Response:
+    def loader_body() -> str:
+        """The loader with its manifest: every URL in it carries the content hash of its file."""
         source = (Path(app.static_folder) / LOADER_FILE).read_text(encoding="utf-8")
         manifest = {
             "htmx": asset_url(HTMX_FILE),
             "css": url_for("assets.stylesheet", v=css_hash),
             "themes": {p.id: theme_stylesheets(p.theme) for p in services(app).partners.values()},
         }
-        body = source.replace(MANIFEST_PLACEHOLDER, json.dumps(manifest), 1)
-        response = Response(body, mimetype="text/javascript")
-        response.headers["Cache-Control"] = "public, max-age=300"
+        return source.replace(MANIFEST_PLACEHOLDER, json.dumps(manifest), 1)
+
+    @bp.get("/embed.js")
+    def loader() -> Response:
+        response = Response(loader_body(), mimetype="text/javascript")
+        response.headers["Cache-Control"] = LOADER_MAX_AGE
+        return response
+
+    @bp.get("/embed/v<version>.js")
+    def versioned_loader(version: str) -> Response:
+        # Only this release's loader: a page pinned to another release must not get these bytes.
+        if version != __version__:
+            abort(404)
+        response = Response(loader_body(), mimetype="text/javascript")
+        response.headers["Cache-Control"] = IMMUTABLE
         return response
 
     @bp.get("/themes/<theme>/<path:filename>")
@@ -123,12 +165,27 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
 
+    def current_hash() -> str | None:
+        """The content hash of the file this asset request is for (None: not a hashed asset)."""
+        args = request.view_args or {}
+        if request.endpoint == "static":
+            return _static_hash(args["filename"])
+        if request.endpoint == "assets.stylesheet":
+            return css_hash
+        if request.endpoint == "assets.theme_file":
+            return _digest(services(app).settings.themes_dir / args["theme"] / args["filename"])
+        return None
+
     @app.after_request
     def public_asset_headers(response: Response) -> Response:
-        if request.endpoint in ("static", "assets.theme_file", "assets.loader", "assets.stylesheet"):
+        if request.endpoint in _PUBLIC_ENDPOINTS:
             response.headers["Access-Control-Allow-Origin"] = "*"
             response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-            if request.args.get("v") and response.status_code == 200:
-                response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+            version = request.args.get("v")
+            expected = current_hash() if version and response.status_code == 200 else None
+            if expected is not None:
+                # Immutable only for the hash of these very bytes; another hash (an old or a
+                # newer release's loader asking this server) gets them, but not for a year.
+                response.headers["Cache-Control"] = IMMUTABLE if version == expected else "no-cache"
             _gzip(response)
         return response

@@ -1,4 +1,5 @@
-"""The ``selfcare-widget`` command: demo, serve, sandbox, sso-token, edr-worker, edr-status, edr-replay."""
+"""The ``selfcare-widget`` command: demo, serve, sandbox, sso-token, edr-worker, edr-status, edr-replay,
+check-theme, embed-snippet."""
 
 from __future__ import annotations
 
@@ -114,11 +115,16 @@ def _edr_worker(args: argparse.Namespace) -> int:
     settings, partners = _edr_settings_and_partners()
     consumer = args.consumer or f"{socket.gethostname()}-{os.getpid()}"
     worker = EdrWorker(store.connect(settings.redis_url), partners, consumer)
+    if args.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(args.metrics_port, addr=args.metrics_host)
+        print(f"metrics on http://{args.metrics_host}:{args.metrics_port}/metrics", flush=True)
     if args.once:
         stats = worker.run_once()
         print(
             f"delivered {stats.delivered}, failed {stats.failed}, dead-lettered {stats.dead}, "
-            f"deferred {stats.deferred}, reclaimed {stats.claimed}",
+            f"deferred {stats.deferred}, reclaimed {stats.claimed}, partners disabled {stats.disabled}",
             flush=True,
         )
         return 0
@@ -131,13 +137,43 @@ def _edr_worker(args: argparse.Namespace) -> int:
 
 def _edr_status(args: argparse.Namespace) -> int:
     from . import store
-    from .edr.worker import dead_letters, delivery_status
+    from .edr.worker import dead_letters, delivery_status, endpoint_disabled, scheduled_retries
 
     settings, partners = _edr_settings_and_partners()
     shared = store.connect(settings.redis_url)
+    now = time.time()
+
+    def when(unix_seconds: float) -> str:
+        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(unix_seconds))
+        left = round(unix_seconds - now)
+        if left <= 0:
+            return f"{at} (due)"
+        minutes, seconds = divmod(left, 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{at} (in {hours}h {minutes:02d}m)" if hours else f"{at} (in {minutes}m {seconds:02d}s)"
+
     for pid in [args.partner] if args.partner else sorted(partners):
         counts = delivery_status(shared, pid)
-        print(f"{pid}: undelivered {counts['stream']}, pending {counts['pending']}, dead {counts['dead']}")
+        line = f"{pid}: undelivered {counts['stream']}, pending {counts['pending']}, dead {counts['dead']}"
+        disabled = endpoint_disabled(shared, pid)
+        retries = scheduled_retries(shared, pid, count=max(args.pending, 1))
+        partner = partners.get(pid)
+        if disabled is not None:
+            line += (
+                f"; delivery DISABLED since {disabled.get('since', '?')} (the endpoint answered "
+                f"{disabled.get('status', 410)} to EDR {disabled.get('edr', '?')}); re-enable: "
+                f"selfcare-widget edr-replay --partner {pid} --enable-endpoint"
+            )
+        elif partner is not None and not partner.edr_webhook_url:
+            line += "; no webhook URL: EDRs stay in the stream"
+        elif retries:
+            line += f"; next attempt {when(retries[0].next_at)}"
+        print(line)
+        for retry in retries[: args.pending]:
+            print(
+                f"  {retry.entry}  edr={retry.edr or '-'} attempts={retry.attempts} "
+                f"error={retry.error!r} next={when(retry.next_at)}"
+            )
         if args.dead:
             for dead_id, fields in dead_letters(shared, pid, count=args.dead):
                 print(
@@ -149,11 +185,22 @@ def _edr_status(args: argparse.Namespace) -> int:
 
 def _edr_replay(args: argparse.Namespace) -> int:
     from . import store
-    from .edr.worker import replay_dead_letters
+    from .edr.worker import enable_endpoint, replay_dead_letters
 
     settings, partners = _edr_settings_and_partners()
     if args.partner not in partners:
         raise ConfigError(f"partner {args.partner!r} is not in SELFCARE_PARTNERS_FILE")
+    if args.enable_endpoint:
+        was = enable_endpoint(store.connect(settings.redis_url), args.partner)
+        if was is None:
+            print(f"delivery to {args.partner} was not disabled", flush=True)
+        else:
+            print(
+                f"delivery to {args.partner} re-enabled (disabled since {was.get('since', '?')} after "
+                f"HTTP {was.get('status', 410)} to EDR {was.get('edr', '?')})",
+                flush=True,
+            )
+        return 0
     moved = replay_dead_letters(store.connect(settings.redis_url), args.partner, args.id or None)
     print(f"{moved} dead letter(s) of {args.partner} moved back for delivery", flush=True)
     return 0
@@ -214,6 +261,49 @@ def _check_theme(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _embed_snippet(args: argparse.Namespace) -> int:
+    """Print the two lines a partner pastes: the widget's div and this release's pinned loader."""
+    from html import escape
+    from urllib.parse import urlsplit
+
+    from . import create_app
+    from .assets import subresource_integrity, versioned_loader_path
+    from .config import load_settings
+    from .services import services
+
+    settings = load_settings()
+    base_url = (args.base_url or settings.public_url).rstrip("/")
+    if not base_url:
+        raise ConfigError("give --base-url or set SELFCARE_PUBLIC_URL (the widget's public origin)")
+    parts = urlsplit(base_url)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or parts.path
+        or parts.query
+        or parts.fragment
+    ):
+        named = "--base-url" if args.base_url else "SELFCARE_PUBLIC_URL"
+        raise ConfigError(f"{named} {base_url!r} is not an origin like https://widget.example.net")
+    # The loader's bytes depend on the partners file and the themes (its manifest names each
+    # partner's theme files by content hash): ask the app configured like `serve` for them.
+    app = create_app(settings=settings)
+    partner = args.partner or "PARTNER-ID"
+    if args.partner and args.partner not in services(app).partners:
+        raise ConfigError(f"partner {args.partner!r} is not in SELFCARE_PARTNERS_FILE")
+    response = app.test_client().get(versioned_loader_path())
+    if response.status_code != 200:
+        raise ConfigError(f"the widget answered {response.status_code} for {versioned_loader_path()}")
+    integrity = subresource_integrity(response.get_data())
+    src = base_url + versioned_loader_path()
+    print(
+        f'<div data-selfcare-widget data-partner="{escape(partner)}" '
+        f'data-token-url="{escape(args.token_url)}"></div>'
+    )
+    print(f'<script src="{escape(src)}" integrity="{integrity}" crossorigin="anonymous" async></script>')
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .version import __version__
 
@@ -244,10 +334,28 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("edr-worker", help="deliver EDRs to the partners' CRM webhooks (needs Redis)")
     worker.add_argument("--consumer", help="consumer name in the group (default: host-pid)")
     worker.add_argument("--once", action="store_true", help="one pass over all partners, then exit")
+    worker.add_argument(
+        "--metrics-port", type=int, metavar="PORT", help="serve Prometheus /metrics on this port"
+    )
+    worker.add_argument(
+        "--metrics-host",
+        default="0.0.0.0",  # noqa: S104 - like serve; keep the port on an internal network
+        metavar="HOST",
+        help="address for --metrics-port (default: all interfaces)",
+    )
     worker.set_defaults(func=_edr_worker)
 
-    status = sub.add_parser("edr-status", help="undelivered, pending and dead-lettered EDRs per partner")
+    status = sub.add_parser(
+        "edr-status", help="undelivered, pending and dead-lettered EDRs per partner, next attempts"
+    )
     status.add_argument("--partner")
+    status.add_argument(
+        "--pending",
+        type=int,
+        default=10,
+        metavar="N",
+        help="list the N pending EDRs whose next attempt comes soonest (default 10)",
+    )
     status.add_argument(
         "--dead", type=int, default=0, metavar="N", help="also list the oldest N dead letters"
     )
@@ -255,7 +363,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     replay = sub.add_parser("edr-replay", help="move dead-lettered EDRs back to the stream for delivery")
     replay.add_argument("--partner", required=True)
-    replay.add_argument("--id", action="append", help="dead-letter id to replay (repeatable; default: all)")
+    replay_what = replay.add_mutually_exclusive_group()
+    replay_what.add_argument(
+        "--id", action="append", help="dead-letter id to replay (repeatable; default: all)"
+    )
+    replay_what.add_argument(
+        "--enable-endpoint",
+        action="store_true",
+        help="only re-enable delivery to the partner, disabled after its endpoint answered 410 Gone",
+    )
     replay.set_defaults(func=_edr_replay)
 
     token = sub.add_parser("sso-token", help="print a valid SSO token (testing)")
@@ -275,6 +391,20 @@ def build_parser() -> argparse.ArgumentParser:
         "folders", nargs="*", metavar="THEME_DIR", help="default: every folder in the themes dir"
     )
     check.set_defaults(func=_check_theme)
+
+    snippet = sub.add_parser(
+        "embed-snippet",
+        help="print the HTML a partner pastes: the widget div and this release's loader with SRI",
+    )
+    snippet.add_argument(
+        "--base-url",
+        help="the widget's public origin, e.g. https://widget.example.net (default: SELFCARE_PUBLIC_URL)",
+    )
+    snippet.add_argument("--partner", help="the partner id for data-partner (default: a placeholder)")
+    snippet.add_argument(
+        "--token-url", default="/selfcare-token", help="data-token-url on the partner's portal"
+    )
+    snippet.set_defaults(func=_embed_snippet)
     return parser
 
 

@@ -6,6 +6,7 @@ Partners are configured in one TOML file (``SELFCARE_PARTNERS_FILE``); see
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import sys
@@ -25,6 +26,8 @@ LOGIN_METHODS = ("sso", "password", "sms")
 ASYMMETRIC_ALGS = ("RS256", "RS384", "RS512", "ES256", "ES384", "PS256")
 LOCALES = ("cs", "en")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
+# A media type (RFC 6838 names) with or without its "application/" prefix, e.g. "selfcare+jwt"
+_TYP = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,62}/)?[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,62}$")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class SsoVerification:
     public_key_pem: str = field(default="", repr=False)
     jwks_url: str = ""
     shared_secret: str = field(default="", repr=False)
+    typ: str = ""  # a token type accepted in the JOSE header besides "JWT" (RFC 8725 §3.11)
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,34 @@ def _origin(value: str, where: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _fetch_url(value: object, where: str) -> str:
+    """A URL the widget fetches or posts to (JWKS, EDR webhook): ``https://``.
+
+    Plain ``http://`` only to a loopback host (the demo and development); anywhere else it would
+    let the network read EDRs or substitute the keys that sign customers on.
+    """
+    text = value if isinstance(value, str) else ""
+    parts = urlsplit(text)
+    host = parts.hostname or ""
+    if parts.scheme == "https" and host:
+        return text
+    if parts.scheme == "http" and host and _is_loopback(host):
+        return text
+    raise ConfigError(
+        f"{where}: {value!r} must be an https:// URL "
+        "(http:// only to a loopback host: 127.0.0.1, ::1, localhost)"
+    )
+
+
 def _secret(env: Mapping[str, str], var: str, where: str) -> str:
     value = env.get(var, "")
     if not value:
@@ -88,6 +120,9 @@ def partner_from_mapping(data: Mapping, env: Mapping[str, str], base_dir: Path |
     if "sso" in methods:
         table = data.get("sso") or {}
         alg = table.get("algorithm", "")
+        typ = table.get("typ", "")
+        if typ != "" and not (isinstance(typ, str) and _TYP.match(typ)):
+            raise ConfigError(f'{where}.sso.typ: {typ!r} is not a token type like "JWT" or "selfcare+jwt"')
         if alg in ASYMMETRIC_ALGS:
             pem = table.get("public_key_pem", "")
             if table.get("public_key_file"):
@@ -103,14 +138,14 @@ def partner_from_mapping(data: Mapping, env: Mapping[str, str], base_dir: Path |
                 raise ConfigError(
                     f"{where}.sso needs exactly one of public_key_pem/public_key_file or jwks_url"
                 )
-            if jwks_url and not jwks_url.startswith(("https://", "http://")):
-                raise ConfigError(f"{where}.sso.jwks_url must be an http(s) URL")
-            sso = SsoVerification(algorithm=alg, public_key_pem=pem, jwks_url=jwks_url)
+            if jwks_url:
+                jwks_url = _fetch_url(jwks_url, f"{where}.sso.jwks_url")
+            sso = SsoVerification(algorithm=alg, public_key_pem=pem, jwks_url=jwks_url, typ=typ)
         elif alg == "HS256":
             secret = _secret(env, table.get("secret_env", ""), f"{where}.sso.secret_env")
             if len(secret) < 32:
                 raise ConfigError(f"{where}.sso: the HS256 secret must be at least 32 characters")
-            sso = SsoVerification(algorithm=alg, shared_secret=secret)
+            sso = SsoVerification(algorithm=alg, shared_secret=secret, typ=typ)
         else:
             allowed = ", ".join((*ASYMMETRIC_ALGS, "HS256"))
             raise ConfigError(f"{where}.sso.algorithm must be one of {allowed}, got {alg!r}")
@@ -120,6 +155,7 @@ def partner_from_mapping(data: Mapping, env: Mapping[str, str], base_dir: Path |
     webhook_url = data.get("edr_webhook_url", "")
     webhook_secret = ""
     if webhook_url:
+        webhook_url = _fetch_url(webhook_url, f"{where}.edr_webhook_url")
         webhook_secret = _secret(
             env, data.get("edr_webhook_secret_env", ""), f"{where}.edr_webhook_secret_env"
         )

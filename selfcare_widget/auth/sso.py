@@ -1,9 +1,11 @@
 """Verification of partner-signed SSO tokens (JWT) with python-jose.
 
-The checks, in order: size, structure, the partner's pinned algorithm, key (PEM, JWKS by
-``kid``, or HS256 secret), signature, ``iss`` = partner id, ``aud`` = the widget, ``exp`` /
-``nbf`` / ``iat`` with a small leeway, lifetime at most five minutes, ``sub`` present, and
-single use of ``jti`` (Redis ``SET NX`` with a TTL until the token would expire anyway).
+The checks, in order: size, structure, the header (no ``crit``: we understand no JWS extension;
+``typ``, if present, ``JWT`` or the partner's configured type — RFC 8725 §3.11), the partner's
+pinned algorithm, key (PEM, JWKS by ``kid``, or HS256 secret), signature, ``iss`` = partner id,
+``aud`` = the widget, ``exp`` / ``nbf`` / ``iat`` with a small leeway, lifetime at most five
+minutes, ``sub`` present, and single use of ``jti`` (Redis ``SET NX`` with a TTL until the token
+would expire anyway).
 """
 
 from __future__ import annotations
@@ -111,6 +113,7 @@ class SsoVerifier:
             header = jwt.get_unverified_header(token)
         except JWTError:
             raise SsoError("malformed") from None
+        _check_header(header, partner.sso.typ)
         alg = partner.sso.algorithm
         if header.get("alg") != alg:
             raise SsoError("algorithm")
@@ -170,6 +173,24 @@ class SsoVerifier:
             raise SsoError("issued_in_future")
         if exp - iat > MAX_LIFETIME_SECONDS:
             raise SsoError("lifetime")
+
+
+def _media_type(typ: str) -> str:
+    """``typ`` as a full media type, lower-case: RFC 7515 §4.1.9 lets ``application/`` be left out."""
+    typ = typ.lower()
+    return typ if "/" in typ else f"application/{typ}"
+
+
+def _check_header(header: dict[str, Any], partner_typ: str) -> None:
+    """Refuse a JOSE header we cannot honour (RFC 8725 §3.11, RFC 7515 §4.1.11)."""
+    if "crit" in header:
+        # Critical extensions must be understood by the recipient; we understand none.
+        raise SsoError("crit")
+    if "typ" in header:
+        typ = header["typ"]
+        accepted = {_media_type("JWT")} | ({_media_type(partner_typ)} if partner_typ else set())
+        if not isinstance(typ, str) or _media_type(typ) not in accepted:
+            raise SsoError("type")
 
 
 def _claims_reason(message: str) -> str:

@@ -199,3 +199,69 @@ def test_jwks_partner_kid_selection_and_key_rotation(sandbox_url, test_partners,
             sso.JWKS_MIN_REFRESH_SECONDS = original
         # a token signed by the new key but claiming the old kid fails the signature check
         assert exchange(client, token(new_key, public_jwk(old_key)["kid"])).status_code == 401
+
+
+# --- the JOSE header (RFC 8725 §3.11, RFC 7515 §4.1.11) ----------------------------------------
+
+
+def test_token_with_a_crit_header_is_refused(client, sign, edrs):
+    # A critical extension we do not understand: the token must be refused, signature or not.
+    token = sign(headers={"crit": ["x-selfcare-ext"], "x-selfcare-ext": True})
+    assert jwt.get_unverified_header(token)["crit"] == ["x-selfcare-ext"]
+    response = exchange(client, token)
+    assert response.status_code == 401 and "session" not in (response.get_json() or {})
+    assert edrs()[-1]["details"]["reason"] == "crit"
+
+
+@pytest.mark.parametrize("typ", ["JWT", "jwt", "application/jwt", None])
+def test_typ_jwt_in_any_case_or_no_typ_is_accepted(client, partner_rsa_key, typ):
+    header = {"alg": "RS256", **({"typ": typ} if typ else {})}
+    token = jws_compact(header, claims(), partner_rsa_key)
+    assert jwt.get_unverified_header(token).get("typ") == typ
+    assert exchange(client, token).status_code == 200
+
+
+@pytest.mark.parametrize("typ", ["at+jwt", "JOSE", "application/selfcare+jwt", 1])
+def test_typ_other_than_jwt_is_refused(client, sign, edrs, typ):
+    response = exchange(client, sign(headers={"typ": typ}))
+    assert response.status_code == 401
+    assert edrs()[-1]["details"]["reason"] == "type"
+
+
+def test_typ_configured_for_the_partner_is_accepted(sandbox_url, test_partners, partner_rsa_key, tmp_path):
+    """A partner whose tokens say ``typ: selfcare+jwt`` (set in the partners file) signs on; the
+    type is compared as a media type, case-insensitively; other types stay refused."""
+    from selfcare_widget.partners import load_partners
+    from tests.support import make_widget_app
+
+    (tmp_path / "demo-mobil.pem").write_text(public_pem(partner_rsa_key))
+    (tmp_path / "partners.toml").write_text(
+        "[[partner]]\n"
+        'id = "demo-mobil"\n'
+        f'origins = ["{PORTAL_ORIGIN}"]\n'
+        'login_methods = ["sso"]\n'
+        "[partner.sso]\n"
+        'algorithm = "RS256"\n'
+        'public_key_file = "demo-mobil.pem"\n'
+        'typ = "selfcare+jwt"\n'
+    )
+    loaded = load_partners(tmp_path / "partners.toml", {})
+    assert loaded["demo-mobil"].sso.typ == "selfcare+jwt"
+    app = make_widget_app(sandbox_url, {**test_partners, **loaded})
+    client = app.test_client()
+    for typ in ("selfcare+jwt", "Selfcare+JWT", "application/selfcare+jwt", "JWT"):
+        token = jwt.encode(claims(), partner_rsa_key, algorithm="RS256", headers={"typ": typ})
+        assert exchange(client, token).status_code == 200, typ
+    refused = jwt.encode(claims(), partner_rsa_key, algorithm="RS256", headers={"typ": "at+jwt"})
+    assert exchange(client, refused).status_code == 401
+
+
+def jws_compact(header: dict, payload: dict, private_key_pem: str) -> str:
+    """An RS256 JWS with exactly ``header`` (python-jose always adds ``typ: JWT`` on its own)."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+    signing_input = f"{b64(header)}.{b64(payload)}"
+    signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{signing_input}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"

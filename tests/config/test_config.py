@@ -80,3 +80,64 @@ def test_pinned_algorithm_must_be_known(tmp_path):
     path.write_text('[[partner]]\nid = "p1"\norigins = ["https://a.cz"]\n[partner.sso]\nalgorithm = "none"\n')
     with pytest.raises(ConfigError, match="algorithm"):
         load_partners(path, {})
+
+
+def _partner_file(tmp_path, sso: str = "", top: str = "") -> Path:
+    path = tmp_path / "partners.toml"
+    path.write_text(
+        f'[[partner]]\nid = "p1"\norigins = ["https://a.cz"]\n{top}\n[partner.sso]\nalgorithm = "RS256"\n{sso}\n'
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://keys.partner.cz/jwks.json",
+        "http://10.0.0.5/jwks.json",
+        "http://127.0.0.1.evil.example/jwks.json",
+        "http://localhost.evil.example/jwks.json",
+        "ftp://keys.partner.cz/jwks.json",
+        "https:///jwks.json",
+    ],
+)
+def test_jwks_url_must_be_https_except_on_loopback(tmp_path, url):
+    path = _partner_file(tmp_path, f'jwks_url = "{url}"')
+    with pytest.raises(ConfigError, match=r"partners\.p1\.sso\.jwks_url") as refused:
+        load_partners(path, {})
+    assert "https://" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://keys.partner.cz/jwks.json",
+        "http://127.0.0.1:8000/.well-known/jwks.json",
+        "http://[::1]:8000/jwks.json",
+        "http://localhost:8000/jwks.json",
+    ],
+)
+def test_https_or_loopback_jwks_url_loads(tmp_path, url):
+    assert load_partners(_partner_file(tmp_path, f'jwks_url = "{url}"'), {})["p1"].sso.jwks_url == url
+
+
+def test_edr_webhook_url_must_be_https_except_on_loopback(tmp_path):
+    env = {"P1_EDR": "e" * 32}
+    jwks = 'jwks_url = "https://keys.partner.cz/jwks.json"'
+    for url in ("http://crm.partner.cz/hook", "http://192.168.1.10/hook"):
+        top = f'edr_webhook_url = "{url}"\nedr_webhook_secret_env = "P1_EDR"'
+        with pytest.raises(ConfigError, match=r"partners\.p1\.edr_webhook_url"):
+            load_partners(_partner_file(tmp_path, jwks, top), env)
+    for url in ("https://crm.partner.cz/hook", "http://127.0.0.1:8002/crm/p1/webhook"):
+        top = f'edr_webhook_url = "{url}"\nedr_webhook_secret_env = "P1_EDR"'
+        assert load_partners(_partner_file(tmp_path, jwks, top), env)["p1"].edr_webhook_url == url
+
+
+def test_sso_typ_is_optional_and_must_be_a_media_type(tmp_path):
+    jwks = 'jwks_url = "https://keys.partner.cz/jwks.json"'
+    assert load_partners(_partner_file(tmp_path, jwks), {})["p1"].sso.typ == ""
+    loaded = load_partners(_partner_file(tmp_path, jwks + '\ntyp = "selfcare+jwt"'), {})
+    assert loaded["p1"].sso.typ == "selfcare+jwt"
+    for bad in ('"two words"', '"a/b/c"', "3", '" "', '"jwt;v=1"'):
+        with pytest.raises(ConfigError, match=r"partners\.p1\.sso\.typ"):
+            load_partners(_partner_file(tmp_path, f"{jwks}\ntyp = {bad}"), {})

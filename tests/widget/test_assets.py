@@ -69,3 +69,136 @@ def test_fragments_are_not_compressed(client, sign_in):
         headers={"Origin": "https://portal.demo-mobil.test", "Accept-Encoding": "gzip"},
     )
     assert response.status_code == 200 and "Content-Encoding" not in response.headers
+
+
+# --- the versioned loader and its Subresource Integrity ---------------------------------------
+
+
+def test_versioned_loader_serves_the_same_bytes_as_embed_js_immutably(client):
+    from selfcare_widget.version import __version__
+
+    moving = client.get("/embed.js")
+    pinned = client.get(f"/embed/v{__version__}.js")
+    assert pinned.status_code == 200 and pinned.mimetype == "text/javascript"
+    assert pinned.data == moving.data
+    assert pinned.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert moving.headers["Cache-Control"] == "public, max-age=300"
+    # a <script integrity crossorigin> fetch is a CORS request: it must be readable cross-origin
+    assert pinned.headers["Access-Control-Allow-Origin"] == "*"
+    packed = client.get(f"/embed/v{__version__}.js", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+
+
+def test_unknown_loader_version_is_404(client):
+    from selfcare_widget.version import __version__
+
+    for path in ("/embed/v0.0.1.js", "/embed/v99.0.0.js", "/embed/vlatest.js", f"/embed/{__version__}.js"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "immutable" not in response.headers.get("Cache-Control", "")
+
+
+def test_what_the_loader_loads_is_named_by_content_hash(client):
+    """Pinning the loader with SRI pins these URLs: each one's ?v= is the hash of what it serves,
+    and only then is it cached as immutable."""
+    import hashlib
+
+    found = manifest(client)
+    for url in (found["htmx"], found["css"], *found["themes"]["zelena-mobil"]):
+        path, version = url.split("?v=")
+        body = client.get(url).data
+        assert version == hashlib.sha256(body).hexdigest()[:12], url
+        stale = client.get(f"{path}?v=000000000000")
+        assert stale.status_code == 200 and stale.data == body
+        assert stale.headers["Cache-Control"] == "no-cache", url
+
+
+def test_embed_snippet_integrity_matches_the_bytes_served_over_http(tmp_path, monkeypatch):
+    """`selfcare-widget embed-snippet` as an operator runs it, checked against a widget built from
+    the same settings and served over real HTTP."""
+    import base64
+    import hashlib
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import requests
+
+    from selfcare_widget import create_app
+    from selfcare_widget.config import load_settings
+    from selfcare_widget.version import __version__
+    from tests.support import serve_wsgi
+
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    env = {
+        "SELFCARE_PLATFORM_URL": "http://127.0.0.1:9",
+        "SELFCARE_PLATFORM_CREDENTIAL": "x",
+        "SELFCARE_PARTNERS_FILE": str(docs / "partners.example.toml"),
+        "DEMO_MOBIL_EDR_SECRET": "s" * 32,
+        "ZELENA_SSO_SECRET": "z" * 40,
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "selfcare_widget.cli",
+            "embed-snippet",
+            "--base-url",
+            "https://widget.example.net/",
+            "--partner",
+            "demo-mobil",
+        ],
+        env={**os.environ, **env},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    div, script = result.stdout.strip().splitlines()
+    assert (
+        div == '<div data-selfcare-widget data-partner="demo-mobil" data-token-url="/selfcare-token"></div>'
+    )
+    match = re.fullmatch(
+        r'<script src="https://widget\.example\.net(/embed/v[^"]+\.js)" integrity="(sha384-[A-Za-z0-9+/=]+)" '
+        r'crossorigin="anonymous" async></script>',
+        script,
+    )
+    assert match, script
+    path, integrity = match.groups()
+    assert path == f"/embed/v{__version__}.js"
+    for name, value in env.items():  # the partners file names its secrets' variables
+        monkeypatch.setenv(name, value)
+    with serve_wsgi(create_app(settings=load_settings())) as base:
+        served = requests.get(base + path, timeout=10)  # gzip on the wire, decoded here as a browser does
+    assert served.status_code == 200 and served.headers["Content-Encoding"] == "gzip"
+    assert integrity == "sha384-" + base64.b64encode(hashlib.sha384(served.content).digest()).decode()
+
+
+def test_embed_snippet_needs_an_origin(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SELFCARE_PLATFORM_URL": "http://127.0.0.1:9", "SELFCARE_PLATFORM_CREDENTIAL": "x"}
+    env.pop("SELFCARE_PUBLIC_URL", None)
+    for extra in ([], ["--base-url", "https://widget.example.net/sub"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "selfcare_widget.cli", "embed-snippet", *extra],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 2 and "configuration error" in result.stderr
+        assert "--base-url" in result.stderr or "SELFCARE_PUBLIC_URL" in result.stderr
+
+
+def test_a_v_parameter_on_the_loader_does_not_make_it_immutable(client):
+    from selfcare_widget.version import __version__
+
+    assert client.get("/embed.js?v=123456789abc").headers["Cache-Control"] == "public, max-age=300"
+    pinned = client.get(f"/embed/v{__version__}.js?v=x").headers["Cache-Control"]
+    assert pinned == "public, max-age=31536000, immutable"
