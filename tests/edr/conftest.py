@@ -26,7 +26,7 @@ def store(redis_url):
     import redis
 
     client = redis.Redis.from_url(redis_url, decode_responses=True)
-    for pattern in ("sc:edr:*", "sc:edr-dead:*", "sc:edr-retry:*"):
+    for pattern in ("sc:edr:*", "sc:edr-dead:*", "sc:edr-retry:*", "sc:edr-disabled:*"):
         for key in client.scan_iter(match=pattern):
             client.delete(key)
     yield client

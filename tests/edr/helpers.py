@@ -47,7 +47,10 @@ def add_edr(store, partner_id: str = "demo-mobil", action: str = "invoice.view",
 
 
 class ScriptedEndpoint:
-    """A webhook endpoint answering with scripted statuses (the last one repeats); records calls."""
+    """A webhook endpoint answering with scripted statuses (the last one repeats); records calls.
+
+    A status may also be a callable returning one (e.g. deciding by a test's fake clock).
+    """
 
     def __init__(self, statuses: list) -> None:
         self.statuses = list(statuses)
@@ -61,6 +64,8 @@ class ScriptedEndpoint:
         with self._lock:
             self.calls.append((dict(request.headers), request.get_data()))
             status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+            if callable(status):
+                status = status()
         if isinstance(status, tuple):  # (status, headers)
             return "", *status
         return "", status
@@ -73,7 +78,7 @@ class ScriptedEndpoint:
 def scripted_endpoint(*statuses) -> Iterator[ScriptedEndpoint]:
     """Serve a ScriptedEndpoint over real HTTP; ``endpoint.url`` is its webhook URL.
 
-    Each status is an int or ``(status, headers)``.
+    Each status is an int, ``(status, headers)`` or a callable returning one of them.
     """
     endpoint = ScriptedEndpoint(list(statuses))
     with serve_wsgi(endpoint.app) as base:

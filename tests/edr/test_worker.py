@@ -14,7 +14,6 @@ from selfcare_widget.edr.worker import (
     GROUP,
     EdrWorker,
     WorkerConfig,
-    dead_key,
     dead_letters,
     delivery_status,
     replay_dead_letters,
@@ -24,7 +23,8 @@ from tests.edr.helpers import CRM_SECRETS, add_edr, partner_with_webhook, script
 
 pytestmark = pytest.mark.redis
 
-FAST = WorkerConfig(backoff_base=0.0, backoff_jitter=0.0, max_attempts=3, connect_timeout=2, read_timeout=5)
+# three attempts, retried at once
+FAST = WorkerConfig(retry_schedule=(0.0, 0.0), backoff_jitter=0.0, connect_timeout=2, read_timeout=5)
 
 
 def _crm_rows(crm_url: str, partner: str = "demo-mobil") -> dict[str, dict]:
@@ -98,10 +98,11 @@ def test_failing_endpoint_is_retried_and_delivered_later(store, test_partners):
     assert store.exists(retry_key("demo-mobil")) == 0
 
 
-def test_backoff_is_honoured(store, test_partners):
+def test_exponential_backoff_of_the_demo_is_honoured(store, test_partners):
     now = [1_000.0]
     add_edr(store)
-    config = WorkerConfig(backoff_base=10.0, backoff_jitter=0.0, max_attempts=5)
+    config = WorkerConfig(backoff_base=10.0, backoff_jitter=0.0)  # 10, 20, 40 … s instead of the schedule
+    assert config.retry_schedule[:3] == (10.0, 20.0, 40.0) and config.max_attempts == 8
     with scripted_endpoint(503, 503, 200) as endpoint:
         worker = EdrWorker(
             store, _one_partner(test_partners, endpoint.url), "w1", config, clock=lambda: now[0]
@@ -152,7 +153,7 @@ def test_permanently_failing_endpoint_dead_letters_after_max_attempts(store, tes
         worker = EdrWorker(store, _one_partner(test_partners, endpoint.url), "w1", FAST)
         assert worker.run_once().failed == 1
         assert worker.run_once().failed == 1
-        assert worker.run_once().dead == 1  # the 3rd attempt is the last (max_attempts=3)
+        assert worker.run_once().dead == 1  # the 3rd attempt is the last (two delays scheduled)
         assert worker.run_once().busy is False
     assert len(endpoint.calls) == 3
     assert delivery_status(store, "demo-mobil") == {"stream": 0, "pending": 0, "dead": 1}
@@ -170,19 +171,22 @@ def test_permanently_failing_endpoint_dead_letters_after_max_attempts(store, tes
     assert endpoint.ids() == [edr_id]
 
 
-@pytest.mark.parametrize("status", [400, 401, 404, 410])
-def test_permanent_4xx_dead_letters_at_once(store, test_partners, status):
-    add_edr(store)
-    with scripted_endpoint(status) as endpoint:
-        assert EdrWorker(store, _one_partner(test_partners, endpoint.url), "w1", FAST).run_once().dead == 1
-    assert len(endpoint.calls) == 1
-    assert store.xlen(dead_key("demo-mobil")) == 1
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
+def test_4xx_other_than_410_is_retried_like_5xx(store, test_partners, status):
+    edr_id = add_edr(store)
+    with scripted_endpoint(status, 200) as endpoint:  # a misconfigured CRM that gets fixed
+        worker = EdrWorker(store, _one_partner(test_partners, endpoint.url), "w1", FAST)
+        assert worker.run_once().failed == 1
+        assert worker.run_once().delivered == 1
+    assert endpoint.ids() == [edr_id, edr_id]
+    assert delivery_status(store, "demo-mobil") == {"stream": 0, "pending": 0, "dead": 0}
 
 
 def test_wrong_secret_at_the_crm_ends_in_dead_letters_not_lost(store, test_partners, crm_url):
     edr_id = add_edr(store)
     partners = _one_partner(test_partners, f"{crm_url}/crm/demo-mobil/webhook", secret="whsec_d3Jvbmc=")
-    assert EdrWorker(store, partners, "w1", FAST).run_once().dead == 1  # 401 from the receiver
+    worker = EdrWorker(store, partners, "w1", FAST)
+    assert [worker.run_once().dead for _ in range(3)] == [0, 0, 1]  # 401 from the receiver, 3 times
     ((_id, letter),) = dead_letters(store, "demo-mobil")
     assert json.loads(letter["edr"])["id"] == edr_id
     assert letter["error"] == "HTTP 401"
@@ -227,7 +231,7 @@ def test_messages_of_a_dead_consumer_are_reclaimed_and_delivered(store, test_par
 def test_two_workers_deliver_everything_and_the_crm_stores_each_once(store, crm_partners, crm_url):
     ids = {add_edr(store, action="usage.view", page=n) for n in range(40)}
     # claim_idle_ms=0 makes the workers steal from each other: duplicates are possible, losses not
-    config = WorkerConfig(batch_size=5, claim_idle_ms=0, backoff_base=0.0, backoff_jitter=0.0)
+    config = WorkerConfig(batch_size=5, claim_idle_ms=0, retry_schedule=(0.0,) * 7, backoff_jitter=0.0)
     errors: list[BaseException] = []
 
     def work(name: str) -> None:
