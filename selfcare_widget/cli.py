@@ -74,12 +74,28 @@ def _serve(args: argparse.Namespace) -> int:
         )
     app = create_app(settings=settings)
 
+    binds = [f"{args.host}:{args.port}"]
+    if settings.ops_port:
+        binds.append(f"{args.host}:{settings.ops_port}")  # /metrics and /readyz only (ops.py)
+
     class Server(BaseApplication):
         def load_config(self):
-            self.cfg.set("bind", f"{args.host}:{args.port}")
+            self.cfg.set("bind", binds)
             self.cfg.set("workers", args.workers)
             self.cfg.set("threads", args.threads)
+            # A worker that stops answering its heartbeat is replaced; platform calls end within
+            # SELFCARE_PLATFORM_DEADLINE, so no request legitimately takes this long.
+            self.cfg.set("timeout", max(30, int(settings.platform_deadline * 4)))
+            self.cfg.set("graceful_timeout", 15)
+            self.cfg.set("keepalive", 5)
+            # Workers are recycled now and then (jittered), so a slow leak cannot grow forever.
+            self.cfg.set("max_requests", 5000)
+            self.cfg.set("max_requests_jitter", 500)
             self.cfg.set("accesslog", "-")
+            # No client address, referrer or user agent: the access log carries no personal data.
+            self.cfg.set(
+                "access_log_format", '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s'
+            )
 
         def load(self):
             return app

@@ -47,6 +47,7 @@ class Settings:
     platform_read_timeout: float = 5.0
     platform_deadline: float = 5.0  # whole call: connect + every byte of the answer
     proxy_hops: int = 0  # trusted reverse proxies in front (X-Forwarded-For is ignored with 0)
+    ops_port: int = 0  # a separate port for /metrics and /readyz (0: served beside the widget)
     jwt_leeway_seconds: int = 30
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
     themes_dir: Path = PROJECT_ROOT / "themes"
@@ -127,6 +128,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         platform_read_timeout=_float(env, "SELFCARE_PLATFORM_READ_TIMEOUT", 5.0),
         platform_deadline=_float(env, "SELFCARE_PLATFORM_DEADLINE", 5.0),
         proxy_hops=_int(env, "SELFCARE_PROXY_HOPS", 0, minimum=0, unit="proxies"),
+        ops_port=_int(env, "SELFCARE_OPS_PORT", 0, minimum=0, unit="(a TCP port)"),
         jwt_leeway_seconds=_int(env, "SELFCARE_JWT_LEEWAY", 30, minimum=0),
         secret_key=secret,
         themes_dir=themes,

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import requests
-from flask import Blueprint, Flask, Response, g, jsonify, request
+from flask import Blueprint, Flask, Response, abort, g, jsonify, request
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
 
@@ -258,9 +258,24 @@ def _on_edr(_sender: Any, action: str, outcome: str, partner_id: str, details: d
         SIGNIN_FAILURES.labels(partner_id, method, str(details.get("reason", "unknown"))).inc()
 
 
+#: What an operator reaches on the ops port; /healthz is everywhere (load balancers probe it).
+OPS_ONLY = frozenset({"ops.readyz", "ops.metrics"})
+
+
+def _separate_ops_port() -> None:
+    """With ``SELFCARE_OPS_PORT``: metrics and readiness only there, nothing else there."""
+    on_ops_port = request.environ.get("SERVER_PORT") == str(services().settings.ops_port)
+    if request.endpoint == "ops.healthz":
+        return
+    if (request.endpoint in OPS_ONLY) != on_ops_port:
+        abort(404)
+
+
 def init_app(app: Flask) -> None:
     """Register the endpoints and the request, platform and EDR metrics hooks."""
     app.register_blueprint(bp)
+    if services(app).settings.ops_port:
+        app.before_request(_separate_ops_port)
     # First before-request hook, so requests refused by later hooks (403, 401) are timed too.
     app.before_request_funcs.setdefault(None, []).insert(0, _start_timer)
     app.after_request(_count_request)

@@ -191,3 +191,19 @@ def test_invented_methods_share_one_metrics_label(client):
     body = client.get("/metrics").get_data(as_text=True)
     assert 'method="other"' in body
     assert 'method="FOO"' not in body and 'method="BAR"' not in body and "XXXX" not in body
+
+
+def test_a_separate_ops_port_serves_metrics_and_readiness_and_nothing_else(sandbox_url, test_partners):
+    from tests.support import make_widget_app
+
+    app = make_widget_app(sandbox_url, test_partners, ops_port=9101)
+    client = app.test_client()
+    widget_port, ops_port = "http://localhost:8001", "http://localhost:9101"
+    assert client.get("/metrics", base_url=widget_port).status_code == 404
+    assert client.get("/readyz", base_url=widget_port).status_code == 404
+    assert client.get("/metrics", base_url=ops_port).status_code == 200
+    assert client.get("/readyz", base_url=ops_port).status_code == 200
+    assert client.get("/embed.js", base_url=ops_port).status_code == 404
+    assert client.get("/embed.js", base_url=widget_port).status_code == 200
+    for base in (widget_port, ops_port):
+        assert client.get("/healthz", base_url=base).status_code == 200
