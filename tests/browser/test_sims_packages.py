@@ -64,7 +64,9 @@ def test_order_a_package_and_see_it_in_ordered_packages(portal):
     save_artifact(page, "packages-confirm")
 
     confirm.locator("button[type=submit]").click()
-    widget.locator('[data-sc-section="packages"] .sc-notice', has_text="Objednáno: Datový balíček 1 GB.").wait_for()
+    widget.locator(
+        '[data-sc-section="packages"] .sc-notice', has_text="Objednáno: Datový balíček 1 GB."
+    ).wait_for()
     assert ordered.count() == count + 1
     assert widget.locator("#sc-package-confirm .sc-confirm").count() == 0
     save_artifact(page, "packages-ordered")

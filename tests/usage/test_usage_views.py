@@ -53,7 +53,12 @@ def test_section_defaults_to_first_sim_and_current_billing_month(
     (view,) = edrs("usage.view")
     assert view["sim"] == sim.product_id and view["outcome"] == "success"
     assert view["details"] == {
-        "filters": {"from": first.isoformat(), "to": today().isoformat(), "type": "all", "numberSearch": False},
+        "filters": {
+            "from": first.isoformat(),
+            "to": today().isoformat(),
+            "type": "all",
+            "numberSearch": False,
+        },
         "page": 1,
     }
 
