@@ -23,7 +23,12 @@ from .services import services
 
 log = logging.getLogger(__name__)
 
-EXPOSED_HEADERS = "X-Selfcare-Action, X-Selfcare-Session, X-Selfcare-Signed-Out, Content-Disposition, HX-Retarget, HX-Reswap"
+EXPOSED_HEADERS = (
+    "X-Selfcare-Action, X-Selfcare-Session, X-Selfcare-Signed-Out, X-Selfcare-Answer, "
+    "Content-Disposition, HX-Retarget, HX-Reswap"
+)
+#: Marks every answer of this app: the loader swaps nothing else (a proxy's error page, say).
+ANSWER_HEADER = "X-Selfcare-Answer"
 PREFLIGHT_MAX_AGE = "7200"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -97,6 +102,7 @@ def init_app(app: Flask) -> None:
                 response.headers["Access-Control-Allow-Origin"] = origin
                 response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
         response.vary.add("Origin")
+        response.headers[ANSWER_HEADER] = "1"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers["X-Request-ID"] = g.get("request_id", "")

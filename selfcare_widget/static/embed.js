@@ -43,11 +43,15 @@
       loading: "Načítání samoobsluhy…",
       failed: "Samoobsluhu se nepodařilo načíst. Zkuste to prosím později.",
       offline: "Spojení se nezdařilo. Zkontrolujte připojení a zkuste to znovu.",
+      unavailable: "Tato část je dočasně nedostupná. Zkuste to prosím za chvíli znovu.",
+      retry: "Zkusit znovu",
     },
     en: {
       loading: "Loading self-care…",
       failed: "Self-care could not be loaded. Please try again later.",
       offline: "The connection failed. Check your connection and try again.",
+      unavailable: "This part is temporarily unavailable. Please try again in a moment.",
+      retry: "Try again",
     },
   };
 
@@ -219,7 +223,7 @@
       ctx.request.action = url.href;
       ctx.request.credentials = "omit";
       this.withSession(ctx.request.body);
-      ctx.fetch = (input, init) => this.requestWithSession(input, init);
+      ctx.fetch = async (input, init) => this.ownAnswer(await this.requestWithSession(input, init), ctx);
       // A newer request for the same region wins: without this, a slow first section could
       // arrive after (and overwrite) the section the customer already clicked to.
       const region = ctx.target && ["sc-main", "sc-app"].includes(ctx.target.id) ? ctx.target.id : null;
@@ -322,6 +326,30 @@
         button.classList.remove("htmx-request");
         button.removeAttribute("aria-busy");
       }
+    }
+
+    /** Only the widget's own answers are swapped in: a proxy's error page (nginx 502 HTML, a
+     *  plain-text 500, an empty 504) becomes our message, in the customer's language, with a
+     *  button that repeats the request into the same region. */
+    ownAnswer(response, ctx) {
+      if (response.status === 204 || response.headers.get("X-Selfcare-Answer")) return response;
+      const target = this.swappedInto(ctx);
+      const box = errorBox(this.text.unavailable, "div", "sc-fail sc-error-box");
+      if (target && target.id) {
+        const retry = document.createElement("button");
+        retry.type = "button";
+        retry.className = "sc-button";
+        retry.textContent = this.text.retry;
+        retry.setAttribute("hx-post", new URL(ctx.request.action).pathname);
+        retry.setAttribute("hx-target", `#${target.id}`);
+        const values = {};
+        for (const [name, value] of new URLSearchParams(ctx.request.body)) {
+          if (name !== FIELDS.session && name !== FIELDS.partner) values[name] = value;
+        }
+        retry.setAttribute("hx-vals", JSON.stringify(values));
+        box.append(" ", retry);
+      }
+      return new Response(box.outerHTML, { status: 503, headers: { "Content-Type": "text/html" } });
     }
 
     /** fetch() for every widget request (htmx's and downloads): follows the session headers and

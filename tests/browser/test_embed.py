@@ -263,3 +263,46 @@ def test_sign_out_then_password_sign_in_inside_the_widget(portal):
     page.locator("[data-sc-nav=contact]").click()
     page.locator("#sc-main [data-sc-section=contact]").wait_for()
     assert page.locator("#selfcare-0 .sc-signin").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "content_type", "body"),
+    [
+        (502, "text/html", "<html><body><center><h1>502 Bad Gateway</h1></center><hr>nginx</body></html>"),
+        (500, "text/plain", "Internal Server Error"),
+        (504, "text/html", ""),
+    ],
+    ids=["nginx-502-page", "plain-text-500", "empty-504"],
+)
+def test_a_proxys_error_page_never_enters_the_widget(portal, demo_stack, status, content_type, body):
+    """Issue 12 bug 6: only the widget's own answers are swapped in; anything else becomes our
+    message in Czech, with a button that repeats the request into the same region."""
+    failing = {"on": True}
+
+    def proxy_fails(page):
+        def answer(route):
+            if not failing["on"]:
+                route.continue_()
+                return
+            route.fulfill(
+                status=status,
+                content_type=content_type,
+                body=body,
+                # a proxy configured to add CORS headers to its own error pages, too
+                headers={"Access-Control-Allow-Origin": demo_stack.urls.portal},
+            )
+
+        page.route("**/w/billing", answer)
+
+    page = portal("cust-0005", before=proxy_fails)
+    page.locator("#sc-main [data-sc-section=overview]").wait_for()
+    page.locator("[data-sc-nav=billing]").click()
+    message = page.locator("#sc-main .sc-fail")
+    message.wait_for()
+    text = page.locator("#sc-main").inner_text()
+    assert "Tato část je dočasně nedostupná" in text
+    for foreign in ("Bad Gateway", "nginx", "Internal Server Error"):
+        assert foreign not in text
+    failing["on"] = False
+    page.locator("#sc-main .sc-fail button", has_text="Zkusit znovu").click()
+    page.locator("#sc-main [data-sc-section=billing]").wait_for()
