@@ -44,11 +44,15 @@ def own_sim(product_id: str, sims: list[Sim] | None = None) -> Sim:
     abort(404)
 
 
-def chosen_sim(sims: list[Sim]) -> Sim | None:
-    """The SIM named by the form's ``sim`` field (404 if not the customer's), else the first."""
+def chosen_sim(sims: list[Sim], prefer_active: bool = False) -> Sim | None:
+    """The SIM named by the form's ``sim`` field (404 if not the customer's), else the first
+    (with ``prefer_active``, the first one in service: a blocked SIM cannot take a package)."""
     wanted = request.form.get("sim", "").strip()
     if wanted:
         return own_sim(wanted, sims)
+    if prefer_active:
+        active = [sim for sim in sims if sim.state == "active"]
+        sims = active or sims
     return sims[0] if sims else None
 
 

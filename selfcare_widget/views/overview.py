@@ -34,7 +34,9 @@ def index():
     sims = port.list_sims(current_user.customer_id)
     buckets = port.list_buckets([sim.product_id for sim in sims]) if sims else []
     grouped = _by_sim(buckets)
-    data_used_up = any(b.kind is BucketKind.DATA and b.used_up for b in buckets)
+    # The SIMs in service whose data ran out: each hint names the number and opens its packages.
+    used_up = {b.sim_product_id for b in buckets if b.kind is BucketKind.DATA and b.used_up}
+    data_used_up = [sim for sim in sims if sim.product_id in used_up and sim.state == "active"]
     return render_template(
         "widget/overview/index.html",
         customer=customer,

@@ -109,7 +109,7 @@ def _render_section(sims: list[Sim], sim: Sim | None, status: str = "", error: s
 def index():
     """Ordered and available packages of one SIM (form field ``sim``; default the first SIM)."""
     sims = platform().list_sims(current_user.customer_id)
-    return _render_section(sims, chosen_sim(sims))
+    return _render_section(sims, chosen_sim(sims, prefer_active=True))
 
 
 def _allowed_offer(sim: Sim, offering_id: str) -> PackageOffer | None:

@@ -45,11 +45,30 @@ def test_overview_makes_one_platform_call_per_resource_kind(app, post, sign_in):
     assert sorted(kinds) == ["bucket", "bucket", "customer", "product", "product"], calls
 
 
-def test_used_up_data_gets_a_hint_with_a_way_to_packages(post, sign_in):
-    body = post("/w/overview", sign_in("cust-0004")).get_data(as_text=True)
-    assert 'class="sc-hint"' in body
-    assert 'hx-post="/w/packages"' in body.split('class="sc-hint"')[1].split("</p>")[0]
-    assert "Vyčerpali jste mobilní data" in body
+def test_used_up_data_names_the_number_and_opens_that_sims_packages(app, post, sign_in):
+    """Issue 12 bug 2: cust-0004's second SIM ran out of data; the first is blocked."""
+    import html
+    import json
+    import re
+
+    sims = services(app).platform.list_sims("cust-0004")
+    blocked = next(s for s in sims if s.state == "suspended")
+    ran_out = next(s for s in sims if s.state == "active")
+    body = html.unescape(post("/w/overview", sign_in("cust-0004")).get_data(as_text=True))
+    (hint,) = re.findall(r'<p class="sc-hint".*?</p>', body, re.S)
+    national = ran_out.msisdn[3:]
+    assert f"Mobilní data čísla +420 {national[:3]} {national[3:6]} {national[6:]} jsou vyčerpaná" in hint
+    assert 'hx-post="/w/packages"' in hint
+    values = json.loads(re.search(r"hx-vals='([^']+)'", hint).group(1))
+    assert values == {"sim": ran_out.product_id} and values["sim"] != blocked.product_id
+
+
+def test_packages_open_on_a_sim_in_service_not_a_blocked_one(app, post, sign_in):
+    sims = services(app).platform.list_sims("cust-0004")
+    assert sims[0].state == "suspended"  # the first SIM is the blocked one
+    body = post("/w/packages", sign_in("cust-0004")).get_data(as_text=True)
+    active = next(s for s in sims if s.state == "active")
+    assert f'<option value="{active.product_id}" selected' in body
 
 
 def test_no_hint_while_data_is_left(post, sign_in):
