@@ -83,3 +83,34 @@ def test_an_invalid_period_marks_the_field_and_moves_focus_to_it(portal):
     assert page.locator("#sc-usage-from").input_value() == "2026-12-31"  # nothing typed is lost
     assert page.locator("[data-sc-error]").count() >= 1
     save_artifact(page, "usage-invalid-period")
+
+
+@pytest.mark.browser
+def test_typing_a_date_posts_once_not_per_keystroke(portal):
+    """Issue 12 bug 5: a date typed digit by digit is one request, and no 'too far back' flashes."""
+    posts = []
+
+    def count_results(page):
+        page.on("request", lambda r: posts.append(r.url) if r.url.endswith("/w/usage/results") else None)
+
+    page = portal("cust-0002", before=count_results)
+    page.click("[data-sc-nav=usage]")
+    page.locator(".sc-usage-table tbody tr").first.wait_for(timeout=15000)
+    posts.clear()
+    # What Chromium's date field does while a year is typed digit by digit: a change event for
+    # every intermediate, valid-looking date (year 2, 20, 202, 2026).
+    page.evaluate(
+        """async () => {
+            const root = document.querySelector('[data-selfcare-widget]').shadowRoot;
+            const input = root.querySelector('#sc-usage-from');
+            for (const value of ['0002-11-15', '0020-11-15', '0202-11-15', '2026-11-15']) {
+                input.value = value;
+                input.dispatchEvent(new Event('change', {bubbles: true}));
+                await new Promise((resolve) => setTimeout(resolve, 120));
+            }
+        }"""
+    )
+    page.wait_for_timeout(2000)
+    assert len(posts) == 1, posts
+    assert page.locator("#sc-usage-from").input_value() == "2026-11-15"
+    assert page.locator("#sc-usage-results .sc-field-error, #sc-usage-from[aria-invalid=true]").count() == 0
