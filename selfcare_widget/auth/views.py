@@ -21,6 +21,7 @@ from .. import edr
 from ..partners import Partner
 from ..platform import NotFound, PlatformError, Rejected
 from ..services import services
+from ..views import SECTION_IDS
 from ..views.shell import render_shell
 from .credentials import requested_partner
 from .identifiers import digest, normalise_login, normalise_msisdn
@@ -55,6 +56,12 @@ def _customer_of_partner(partner_id: str, customer_id: str) -> bool:
     return customer.partner_id == partner_id
 
 
+def _return_section() -> str:
+    """The section the customer was in when the session ended (opened again after sign-in)."""
+    section = request.form.get("section", "")
+    return section if section in SECTION_IDS else "overview"
+
+
 def _signed_in(partner: Partner, customer_id: str, method: str, locale: str | None = None) -> Response:
     """Create the session, record the EDR, return the shell with the token header."""
     locale = locale if locale in ("cs", "en") else partner.default_locale
@@ -66,7 +73,7 @@ def _signed_in(partner: Partner, customer_id: str, method: str, locale: str | No
     login_user(WidgetUser(session, token))
     edr.record(edr.actions.SIGNIN, partner_id=partner.id, customer_id=customer_id, method=method)
     g.locale = locale
-    response = current_app.make_response(render_shell(partner, customer_id, section="overview"))
+    response = current_app.make_response(render_shell(partner, customer_id, section=_return_section()))
     response.headers["X-Selfcare-Session"] = token
     return response
 
@@ -96,7 +103,14 @@ def sso_exchange() -> ResponseReturnValue:
 def signin_form() -> ResponseReturnValue:
     """The sign-in fragment with the partner's enabled methods (password, SMS code)."""
     partner = _partner_or_404()
-    return render_template("widget/signin.html", partner=partner)
+    # The loader asks with expired=1 (and the section clicked) when a session ended and could
+    # not be renewed silently: the form says so, and signing in opens that section again.
+    return render_template(
+        "widget/signin.html",
+        partner=partner,
+        expired=request.form.get("expired") == "1",
+        section=_return_section(),
+    )
 
 
 @bp.post("/auth/password")
@@ -172,7 +186,7 @@ def sms_send() -> ResponseReturnValue:
     # same, in the same time, whether or not the number belongs to a customer.
     app = current_app._get_current_object()
     services().background.submit(_deliver_code, app, partner.id, msisdn, code, text)
-    return render_template("widget/sms_code.html", partner=partner, msisdn=msisdn)
+    return render_template("widget/sms_code.html", partner=partner, msisdn=msisdn, section=_return_section())
 
 
 def _deliver_code(app: Flask, partner_id: str, msisdn: str, code: str, text: str) -> None:
@@ -230,6 +244,7 @@ def sms_verify() -> ResponseReturnValue:
         "widget/sms_code.html",
         partner=partner,
         msisdn=msisdn,
+        section=_return_section(),
         error=_("The code is not correct or has expired."),
     ), 401
 

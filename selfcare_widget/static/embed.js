@@ -119,6 +119,7 @@
       this.ready = false; // selfcare:ready emitted for the current session
       this.inFlight = new Map(); // region id -> htmx ctx of its newest request
       this.focusInside = false; // the customer was working inside the widget when a request began
+      this.lastSection = null; // the section last asked for (reopened after signing in again)
     }
 
     emit(name, detail = {}) {
@@ -236,7 +237,10 @@
       // done, the focused control may have been disabled or replaced.
       this.focusInside = this.root.activeElement !== null;
       const nav = ctx.sourceElement.closest("[data-sc-nav]");
-      if (nav) this.markSection(nav.dataset.scNav);
+      if (nav) {
+        this.markSection(nav.dataset.scNav);
+        this.lastSection = nav.dataset.scNav;
+      }
       if (ctx.target) ctx.target.setAttribute("aria-busy", "true");
       ctx.busyElement = ctx.target;
     }
@@ -367,7 +371,8 @@
           this.token = null;
           this.ready = false;
           this.emit("selfcare:session-expired");
-          this.load("/auth/signin");
+          // Say why the form appears, and come back to the section the customer asked for.
+          this.load("/auth/signin", { expired: "1", section: this.lastSection || "" });
           return new Response(null, { status: 204 });
         }
       }

@@ -306,3 +306,23 @@ def test_a_proxys_error_page_never_enters_the_widget(portal, demo_stack, status,
     failing["on"] = False
     page.locator("#sc-main .sc-fail button", has_text="Zkusit znovu").click()
     page.locator("#sc-main [data-sc-section=billing]").wait_for()
+
+
+def test_an_ended_session_says_so_and_signing_in_reopens_the_section_clicked(portal, demo_stack):
+    """Issue 12 bug 9: no silent re-sign-on possible (the portal's session is gone too)."""
+    from selfcare_widget.sandbox.seed import DEMO_PASSWORD
+
+    page = portal("cust-0001")
+    page.route("**/selfcare-token", lambda route: route.fulfill(status=401, body="{}"))
+    store = services(demo_stack.widget_app).store
+    for key in store.scan_iter("sc:session:*"):
+        store.delete(key)
+    page.locator("[data-sc-nav=billing]").click()
+    notice = page.locator("#selfcare-0 .sc-signin [data-sc-session-expired]")
+    notice.wait_for()
+    assert notice.inner_text().strip() == "Vaše přihlášení vypršelo. Přihlaste se prosím znovu."
+    page.locator("#sc-login").fill("601 234 567")
+    page.locator("#sc-password").fill(DEMO_PASSWORD)
+    page.locator(".sc-signin form").first.locator("button[type=submit]").click()
+    page.locator("#sc-main [data-sc-section=billing]").wait_for()  # where the customer was going
+    assert page.locator("[data-sc-nav=billing][aria-current=page]").count() == 1
