@@ -149,6 +149,7 @@
         this.root.addEventListener(name, handler.bind(this));
       }
       this.root.addEventListener("click", (event) => this.onDownloadClick(event));
+      this.root.addEventListener("click", (event) => this.onJumpClick(event));
       const [htmx, signedOn] = await Promise.all([loadHtmx(), this.exchange()]);
       this.htmx = htmx;
       if (signedOn) this.load("/w/shell", { section: this.section });
@@ -289,6 +290,16 @@
     fail(target, message) {
       target.removeAttribute("aria-busy");
       target.replaceChildren(errorBox(message, "p", "sc-fail sc-error-box"));
+    }
+
+    /** Links of an error summary ([data-sc-jump="<id>"]) move focus to their field: a plain
+     *  #fragment link would change the host page's URL and cannot see into the shadow root. */
+    onJumpClick(event) {
+      const link = event.target.closest && event.target.closest("[data-sc-jump]");
+      if (!link) return;
+      event.preventDefault();
+      const field = this.root.getElementById(link.dataset.scJump);
+      if (field) field.focus();
     }
 
     /** File downloads (e.g. invoice PDFs): [data-sc-download="<path>"] + data-sc-values='{...}'.

@@ -93,3 +93,19 @@ def test_change_email_and_see_a_field_message_for_a_bad_postal_code(portal):
     page.locator("#sc-main [data-sc-contact=email]").wait_for()
     save_email(page, original)
     assert page.locator("[data-sc-contact=email]").inner_text().strip() == original
+
+
+def test_error_summary_items_take_the_customer_to_their_field(portal):
+    """Issue 12 bug 8: each item of the error summary is a link to its field, inside the widget."""
+    page = portal(CUSTOMER)
+    open_contact(page)
+    open_form(page)
+    page.locator("#sc-contact-postal_code").fill("1")
+    page.locator("#sc-contact-city").fill("")
+    submit(page)
+    link = page.locator("#sc-main .sc-error-summary a[data-sc-jump=sc-contact-postal_code]")
+    link.wait_for()
+    url = page.url
+    link.click()
+    assert_focused(page, "sc-contact-postal_code")
+    assert page.url == url  # the host page's address is untouched
