@@ -8,7 +8,6 @@ the client), a real Redis, the sandbox platform.
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 
 import pytest
@@ -18,10 +17,9 @@ import requests
 from selfcare_widget.platform.tmf import TmfPlatform, TmfSettings
 from selfcare_widget.sandbox.seed import DEMO_PASSWORD
 from selfcare_widget.services import services
-from tests.support import PLATFORM_CREDENTIAL, PORTAL_ORIGIN, make_widget_app, serve_wsgi
+from tests.support import PLATFORM_CREDENTIAL, PORTAL_ORIGIN, make_widget_app, serve_wsgi, sms_codes
 
 pytestmark = pytest.mark.redis
-COMM = "/tmf-api/communicationManagement/v4/communicationMessage"
 
 
 @pytest.fixture
@@ -104,13 +102,7 @@ def test_three_sms_codes_per_number_whatever_the_spelling(widget, account, sandb
     app, url = widget
 
     def sent() -> int:
-        outbox = requests.get(
-            sandbox_url + COMM,
-            params={"receiver.phoneNumber": "+" + account["msisdn"], "limit": 100},
-            headers={"Authorization": f"Bearer {PLATFORM_CREDENTIAL}"},
-            timeout=5,
-        ).json()
-        return len(outbox)
+        return len(sms_codes(sandbox_url, account["msisdn"]))
 
     before = sent()
     answers = [
@@ -151,12 +143,6 @@ def test_sms_codes_are_stored_keyed_not_as_a_bare_hash(widget, account, sandbox_
         entry = store.hgetall(key)
         time.sleep(0.05)
     assert entry["customer"] == account["id"]
-    outbox = requests.get(
-        sandbox_url + COMM,
-        params={"receiver.phoneNumber": "+" + account["msisdn"], "limit": 1},
-        headers={"Authorization": f"Bearer {PLATFORM_CREDENTIAL}"},
-        timeout=5,
-    ).json()
-    code = re.search(r"\b(\d{6})\b", outbox[0]["content"]).group(1)
+    code = sms_codes(sandbox_url, account["msisdn"])[0]
     assert entry["digest"] != hashlib.sha256(f"{account['id']}:{code}".encode()).hexdigest()
     assert code not in str(entry)
