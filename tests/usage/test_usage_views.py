@@ -49,7 +49,7 @@ def test_section_defaults_to_first_sim_and_current_billing_month(
     expected = direct_count(sim.product_id, first, today())
     assert total_of(body) == expected == summary_count(body)
     assert len(ROW_ID.findall(body)) == min(50, expected)
-    assert 'hx-trigger="change, submit"' in body and 'hx-target="#sc-usage-results"' in body
+    assert 'hx-trigger="change delay:800ms, submit"' in body and 'hx-target="#sc-usage-results"' in body
     (view,) = edrs("usage.view")
     assert view["sim"] == sim.product_id and view["outcome"] == "success"
     assert view["details"] == {
