@@ -117,10 +117,12 @@ def asset_rows(browser: Browser) -> list[Fetched]:
     if match is None:
         raise RuntimeError("no manifest in /embed.js")
     manifest = json.loads(match.group(1))
-    themes = manifest["themes"][PARTNER]
-    themes = [themes] if isinstance(themes, str) else themes  # one URL, or the theme's stylesheets
+    # The partner's theme: a small stylesheet that @imports the theme's hashed files.
+    partner_theme = manifest["theme"].replace("__PARTNER__", PARTNER)
+    themes = re.findall(r'@import url\("([^"]+)"\);', browser.get(partner_theme).text)
     return [
         loader,
+        fetch("partner theme (@imports, revalidated)", lambda: browser.get(partner_theme)),
         fetch("htmx 4.0.1 (vendored ESM)", lambda: browser.get(manifest["htmx"])),
         fetch("/widget.css (all features)", lambda: browser.get(manifest["css"])),
         *(fetch(f"{_file_name(url)} (default theme)", lambda url=url: browser.get(url)) for url in themes),

@@ -32,9 +32,11 @@ MANIFEST_PLACEHOLDER = '"__SELFCARE_MANIFEST__"'
 THEME_FILE_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".woff2": "font/woff2"}
 IMMUTABLE = "public, max-age=31536000, immutable"
 LOADER_MAX_AGE = "public, max-age=300"
+PARTNER_SLOT = "__PARTNER__"  # the loader puts its data-partner here (theme stylesheet URL)
 _PUBLIC_ENDPOINTS = (
     "static",
     "assets.theme_file",
+    "assets.partner_theme",
     "assets.loader",
     "assets.versioned_loader",
     "assets.stylesheet",
@@ -130,14 +132,33 @@ def init_app(app: Flask) -> None:
         return Response(css, mimetype="text/css")
 
     def loader_body() -> str:
-        """The loader with its manifest: every URL in it carries the content hash of its file."""
+        """The loader with its manifest: the release's own files by content hash, and where a
+        partner's theme is. Nothing in it depends on the partners file or a theme, so the bytes
+        (and a partner's pinned ``integrity``) change only with a release."""
         source = (Path(app.static_folder) / LOADER_FILE).read_text(encoding="utf-8")
         manifest = {
             "htmx": asset_url(HTMX_FILE),
             "css": url_for("assets.stylesheet", v=css_hash),
-            "themes": {p.id: theme_stylesheets(p.theme) for p in services(app).partners.values()},
+            "theme": url_for("assets.partner_theme", partner=PARTNER_SLOT),
         }
         return source.replace(MANIFEST_PLACEHOLDER, json.dumps(manifest), 1)
+
+    @bp.get("/partner-theme/<partner>.css")
+    def partner_theme(partner: str) -> Response:
+        """The partner's theme: ``@import`` of its theme files under content-hashed URLs.
+
+        Revalidated on every load (small, ETag): a changed theme shows at once, while the
+        imported files stay cached for a year under their hashes.
+        """
+        configured = services(app).partners.get(partner)
+        if configured is None:
+            abort(404)
+        imports = "".join(f'@import url("{url}");\n' for url in theme_stylesheets(configured.theme))
+        response = Response(imports, mimetype="text/css")
+        response.headers["Cache-Control"] = "no-cache"
+        response.add_etag()
+        response.make_conditional(request)
+        return response
 
     @bp.get("/embed.js")
     def loader() -> Response:

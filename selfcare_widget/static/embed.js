@@ -131,8 +131,8 @@
       const sheet = new CSSStyleSheet();
       sheet.replaceSync(SKELETON_CSS);
       this.root.adoptedStyleSheets = [sheet];
-      const themes = (MANIFEST.themes || {})[this.partner] || [];
-      const links = [MANIFEST.css, ...themes]
+      const theme = MANIFEST.theme.replace("__PARTNER__", encodeURIComponent(this.partner || ""));
+      const links = [MANIFEST.css, theme]
         .map((href) => `<link rel="stylesheet" href="${own(href)}">`)
         .join("");
       this.root.innerHTML =

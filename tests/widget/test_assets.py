@@ -22,12 +22,17 @@ def test_loader_carries_hashed_asset_urls(client):
     found = manifest(client)
     assert re.fullmatch(r"/static/htmx-4\.0\.1\.esm\.min\.js\?v=[0-9a-f]{12}", found["htmx"])
     assert re.fullmatch(r"/widget\.css\?v=[0-9a-f]{12}", found["css"])
-    assert found["themes"]["zelena-mobil"][0].startswith("/themes/zelena/theme.css?v=")
+    assert found["theme"] == "/partner-theme/__PARTNER__.css"  # the loader fills in data-partner
+
+
+def theme_imports(client, partner: str) -> list[str]:
+    body = client.get(f"/partner-theme/{partner}.css").get_data(as_text=True)
+    return re.findall(r'@import url\("([^"]+)"\);', body)
 
 
 def test_hashed_assets_are_immutable_and_readable_cross_origin(client):
     found = manifest(client)
-    for url in (found["htmx"], found["css"], found["themes"]["demo-mobil"][0]):
+    for url in (found["htmx"], found["css"], theme_imports(client, "demo-mobil")[0]):
         response = client.get(url)
         assert response.status_code == 200, url
         assert response.headers["Access-Control-Allow-Origin"] == "*"
@@ -44,7 +49,7 @@ def test_extra_css_of_a_theme_is_loaded_after_theme_css(sandbox_url, test_partne
     shutil.copytree("themes", themes)
     (themes / "zelena" / "extra.css").write_text(".sc-brand { letter-spacing: .05em; }\n")
     app = make_widget_app(sandbox_url, test_partners, themes_dir=themes)
-    urls = manifest(app.test_client())["themes"]["zelena-mobil"]
+    urls = theme_imports(app.test_client(), "zelena-mobil")
     assert [u.split("?")[0] for u in urls] == ["/themes/zelena/theme.css", "/themes/zelena/extra.css"]
     assert "letter-spacing" in app.test_client().get(urls[1]).get_data(as_text=True)
 
@@ -104,7 +109,7 @@ def test_what_the_loader_loads_is_named_by_content_hash(client):
     import hashlib
 
     found = manifest(client)
-    for url in (found["htmx"], found["css"], *found["themes"]["zelena-mobil"]):
+    for url in (found["htmx"], found["css"], *theme_imports(client, "zelena-mobil")):
         path, version = url.split("?v=")
         body = client.get(url).data
         assert version == hashlib.sha256(body).hexdigest()[:12], url
@@ -202,3 +207,26 @@ def test_a_v_parameter_on_the_loader_does_not_make_it_immutable(client):
     assert client.get("/embed.js?v=123456789abc").headers["Cache-Control"] == "public, max-age=300"
     pinned = client.get(f"/embed/v{__version__}.js?v=x").headers["Cache-Control"]
     assert pinned == "public, max-age=31536000, immutable"
+
+
+def test_the_partner_theme_revalidates_and_names_only_hashed_files(client):
+    first = client.get("/partner-theme/zelena-mobil.css")
+    assert first.status_code == 200 and first.mimetype == "text/css"
+    assert (
+        first.headers["Cache-Control"] == "no-cache" and first.headers["Access-Control-Allow-Origin"] == "*"
+    )
+    again = client.get("/partner-theme/zelena-mobil.css", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert all("?v=" in url for url in theme_imports(client, "zelena-mobil"))
+    assert client.get("/partner-theme/nobody.css").status_code == 404
+
+
+def test_the_loader_bytes_do_not_change_with_partners_or_themes(sandbox_url, test_partners, tmp_path):
+    """A partner's pinned integrity survives a new partner and a changed theme (issue 11)."""
+    themes = tmp_path / "themes"
+    shutil.copytree("themes", themes)
+    before = make_widget_app(sandbox_url, test_partners).test_client().get("/embed.js").data
+    (themes / "zelena" / "extra.css").write_text(".sc-brand { letter-spacing: .05em; }\n")
+    only_one = {"demo-mobil": test_partners["demo-mobil"]}
+    after = make_widget_app(sandbox_url, only_one, themes_dir=themes).test_client().get("/embed.js").data
+    assert after == before
