@@ -74,6 +74,7 @@ LIMITS = {
     "auth.sms_verify": [Limit("20 per minute", _client)],
     "auth.sso_exchange": [Limit("60 per minute", _client)],
     "contact.save": [Limit("5 per hour", _session, counts=_reauthentication_failed)],
+    "contact.send_code": [Limit("3 per 10 minutes", _session)],
 }
 
 
@@ -85,7 +86,7 @@ def _breached(_limit: RequestLimit) -> Response:
     body: Response | str
     if request.endpoint == "auth.sso_exchange":
         body = jsonify(error="too_many_attempts")
-    elif request.endpoint == "contact.save":
+    elif request.endpoint in ("contact.save", "contact.send_code"):
         body = render_template("widget/error.html", status=429, message=message)
     elif request.endpoint == "auth.sms_verify":
         body = render_template(

@@ -7,7 +7,10 @@ but never their values.
 
 from __future__ import annotations
 
+import hmac
 import logging
+import secrets
+from typing import cast
 
 from flask import Blueprint, Flask, current_app, g, make_response, render_template, request
 from flask_babel import get_locale
@@ -15,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import edr
+from ..auth.identifiers import digest
 from ..platform import PlatformError, Rejected
 from ..platform.models import ContactDetails, Customer
 from ..services import services
@@ -27,6 +31,9 @@ log = logging.getLogger(__name__)
 ACTION = edr.actions.CONTACT_CHANGE
 #: The current password, asked for when the e-mail (also the sign-in login) changes.
 REAUTH_FIELD = "current_password"
+#: ... or a code sent by SMS to the customer's line (for those who sign in by SSO or SMS only).
+REAUTH_CODE_FIELD = "reauth_code"
+REAUTH_CODE_TTL = 300
 
 
 def _entered_from(contact: ContactDetails) -> dict[str, str]:
@@ -56,7 +63,10 @@ def _render_view(customer: Customer, status_message: str = "", refocus: bool = F
 
 
 def _render_form(
-    entered: dict[str, str], errors: dict[str, object] | None = None, form_error: str = ""
+    entered: dict[str, str],
+    errors: dict[str, object] | None = None,
+    form_error: str = "",
+    code_sent_to: str = "",
 ) -> str:
     errors = errors or {}
     # The loader focuses the first [data-sc-focus]: the first invalid field, else the heading.
@@ -69,6 +79,7 @@ def _render_form(
         first_invalid=first_invalid,
         countries=_country_names(),
         fields=(*FIELDS, REAUTH_FIELD),
+        code_sent_to=code_sent_to or request.form.get("code_sent_to", ""),
     )
 
 
@@ -108,7 +119,11 @@ def save():
         # The e-mail is also the password login: a hijacked session must not take the account.
         g.reauth_failed = True
         edr.record(ACTION, "rejected", fields=fields, reason="reauthentication")
-        errors = {REAUTH_FIELD: _("Enter your current password to change the e-mail you sign in with.")}
+        errors = {
+            REAUTH_FIELD: _(
+                "Enter your current password, or a code sent by SMS, to change the e-mail you sign in with."
+            )
+        }
         return _render_form(checked.entered, errors), 422
     try:
         updated = port.update_contact(customer_id, checked.contact, fields=set(changed))
@@ -126,8 +141,58 @@ def save():
     return trigger_action(response, ACTION)
 
 
+@bp.post("/w/contact/code")
+@login_required
+def send_code():
+    """Send a one-time code to the customer's line, for changing the e-mail without the password.
+
+    The form comes back as typed (nothing is lost), with a field for the code.
+    """
+    checked = validate_contact(request.form)
+    sims = [sim for sim in platform().list_sims(current_user.customer_id) if sim.state == "active"]
+    if not sims:
+        errors = {REAUTH_FIELD: _("There is no active SIM to send a code to. Please enter your password.")}
+        return _render_form(checked.entered, errors), 422
+    code = f"{secrets.randbelow(10**6):06d}"
+    store = services().store
+    key = _reauth_key()
+    store.delete(key)
+    store.hset(key, mapping={"digest": digest("reauth", f"{current_user.customer_id}:{code}")})
+    store.expire(key, REAUTH_CODE_TTL)
+    text = _(
+        "Your %(partner)s code to change your sign-in e-mail is %(code)s.", partner=partner().name, code=code
+    )
+    app = current_app._get_current_object()
+    services().background.submit(_send_notice, app, sims[0].msisdn, text)
+    return _render_form(checked.entered, code_sent_to=sims[0].msisdn)
+
+
+def _reauth_key() -> str:
+    return f"sc:reauth:{digest('session', current_user.token)}"
+
+
+def _code_confirmed() -> bool:
+    """The code from :func:`send_code`, typed in this session (5 tries, single use)."""
+    code = "".join(ch for ch in request.form.get(REAUTH_CODE_FIELD, "") if ch.isdigit())
+    store = services().store
+    key = _reauth_key()
+    entry = cast("dict[str, str]", store.hgetall(key))  # decode_responses=True (store.connect)
+    if not entry or len(code) != 6:
+        return False
+    if int(store.hincrby(key, "attempts", 1)) > 5:
+        store.delete(key)
+        return False
+    if hmac.compare_digest(entry["digest"], digest("reauth", f"{current_user.customer_id}:{code}")):
+        store.delete(key)
+        return True
+    return False
+
+
 def _reauthenticated(current: Customer) -> bool:
-    """The form's current password is this customer's (checked by the platform, as at sign-in)."""
+    """The customer proved it is them: the current password (checked by the platform, as at
+    sign-in) or a code sent to their line."""
+    if request.form.get(REAUTH_CODE_FIELD):
+        return _code_confirmed()
     password = request.form.get(REAUTH_FIELD, "")
     if not password or len(password) > 200 or not current.contact.email:
         return False

@@ -344,7 +344,7 @@ def test_changing_the_email_without_the_current_password_is_refused_and_loses_no
         response = post("/w/contact/save", token, **form)
         assert response.status_code == 422
         body = html.unescape(response.get_data(as_text=True))
-        assert "zadejte současné heslo" in body
+        assert "zadejte současné heslo nebo kód z SMS" in body
         assert 'id="sc-contact-current_password"' in body and 'aria-invalid="true"' in body
         assert value_of(body, "email") == new_email and value_of(body, "city") == "Kolín"  # kept
         assert password == "" or password not in body  # a password is never echoed
@@ -396,3 +396,32 @@ def test_guessing_the_password_in_a_session_is_limited(post, owned):
     form = form_of(before, email=unique_email(), current_password="guess")
     codes = [post("/w/contact/save", token, **form).status_code for _ in range(6)]
     assert codes == [422] * 5 + [429]
+
+
+def test_the_email_changes_with_a_code_sent_to_the_line_instead_of_the_password(
+    app, post, owned, tmf, sandbox_url
+):
+    """For customers who sign in by SSO or SMS and have no password at hand (issue 11, item 3)."""
+    import time
+
+    from tests.support import new_sms_code, sms_codes
+
+    token, before = owned
+    line = tmf.list_sims(OWNED_CUSTOMER)[0].msisdn
+    new_email = unique_email()
+    typed = form_of(before, email=new_email, city="Kolín")
+    had = len(sms_codes(sandbox_url, line))
+    asked = post("/w/contact/code", token, **typed)
+    assert asked.status_code == 200
+    body = html.unescape(asked.get_data(as_text=True))
+    assert 'id="sc-contact-reauth_code"' in body and "Kód jsme poslali na číslo" in body
+    assert value_of(body, "email") == new_email and value_of(body, "city") == "Kolín"  # kept
+    code = new_sms_code(sandbox_url, line, had)
+    wrong = "000000" if code != "000000" else "111111"
+    assert post("/w/contact/save", token, **typed, reauth_code=wrong).status_code == 422
+    saved = post("/w/contact/save", token, **typed, reauth_code=code)
+    assert saved.status_code == 200
+    assert tmf.get_customer(OWNED_CUSTOMER).contact.email == new_email
+    time.sleep(0.1)
+    again = post("/w/contact/save", token, **form_of(before, email=unique_email()), reauth_code=code)
+    assert again.status_code == 422  # single use
