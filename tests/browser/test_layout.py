@@ -64,3 +64,25 @@ def test_prices_and_actions_of_every_row_are_on_screen(portal, width):
     check(page, ".sc-usage-table tbody td.sc-num", 50)
     save_artifact(page, f"layout-usage-{width}")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+@pytest.mark.browser
+def test_at_320_px_the_header_and_sections_are_one_row_each_and_nothing_overflows(portal):
+    """Issue 12, mobile: the section bar is one scrollable row, 'Odhlásit' is not on a row of its own."""
+    page = portal("cust-0001", viewport={"width": 320, "height": 700}, is_mobile=True)
+    rows = page.evaluate(
+        """() => {
+            const root = document.querySelector('[data-selfcare-widget]').shadowRoot;
+            // one row: every visible element overlaps every other vertically
+            const oneRow = (selector) => {
+                const boxes = [...root.querySelectorAll(selector)]
+                    .filter((el) => el.getClientRects().length)
+                    .map((el) => el.getBoundingClientRect());
+                return Math.max(...boxes.map((b) => b.top)) < Math.min(...boxes.map((b) => b.bottom));
+            };
+            return {header: oneRow('.sc-header > *'), nav: oneRow('.sc-nav li')};
+        }"""
+    )
+    assert rows == {"header": True, "nav": True}
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    save_artifact(page, "layout-320")
