@@ -132,20 +132,29 @@ def save_artifact(page, name: str) -> Path:
 SMS_OUTBOX = "/tmf-api/communicationManagement/v4/communicationMessage"
 
 
-def sms_codes(platform_url: str, msisdn: str) -> list[str]:
-    """Sign-in codes the platform's outbox holds for ``msisdn`` (E.164 digits), newest first."""
-    import re
-
+def sms_messages(platform_url: str, number: str) -> list[str]:
+    """Texts the platform's outbox holds for ``number`` (E.164, ``+`` optional), newest first."""
     import requests
 
     response = requests.get(
         platform_url + SMS_OUTBOX,
-        params={"receiver.phoneNumber": "+" + msisdn, "limit": 100},
+        params={"receiver.phoneNumber": "+" + number.lstrip("+"), "limit": 100},
         headers={"Authorization": f"Bearer {PLATFORM_CREDENTIAL}"},
         timeout=5,
     )
     response.raise_for_status()
-    return [match.group(1) for m in response.json() if (match := re.search(r"\b(\d{6})\b", m["content"]))]
+    return [message["content"] for message in response.json()]
+
+
+def sms_codes(platform_url: str, msisdn: str) -> list[str]:
+    """Sign-in codes the platform's outbox holds for ``msisdn`` (E.164 digits), newest first."""
+    import re
+
+    return [
+        match.group(1)
+        for text in sms_messages(platform_url, msisdn)
+        if (match := re.search(r"\b(\d{6})\b", text))
+    ]
 
 
 def new_sms_code(platform_url: str, msisdn: str, before: int, timeout: float = 10.0) -> str:

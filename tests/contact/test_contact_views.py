@@ -363,24 +363,12 @@ def test_other_changes_need_no_password(post, owned, tmf):
 def test_a_changed_email_is_announced_to_the_phone_on_file(post, owned, tmf, sandbox_url):
     import time
 
-    import requests
-
-    from tests.support import (
-        PLATFORM_CREDENTIAL,
-        SMS_OUTBOX,
-        sms_codes,  # noqa: F401 - the outbox helper's module
-    )
+    from tests.support import sms_messages
 
     token, before = owned
 
     def notices() -> list[str]:
-        outbox = requests.get(
-            sandbox_url + SMS_OUTBOX,
-            params={"receiver.phoneNumber": before.contact.phone, "limit": 100},
-            headers={"Authorization": f"Bearer {PLATFORM_CREDENTIAL}"},
-            timeout=5,
-        ).json()
-        return [m["content"] for m in outbox if "byl změněn" in m["content"]]
+        return [text for text in sms_messages(sandbox_url, before.contact.phone) if "byl změněn" in text]
 
     already = len(notices())
     form = form_of(before, email=unique_email(), current_password=DEMO_PASSWORD)

@@ -104,13 +104,8 @@ def test_a_crm_down_for_26_hours_still_gets_the_edr_exactly_once(store, test_par
     crm = Crm(clock, back_at=START + 26 * HOUR)
     edr_id = add_edr(store)
     with scripted_endpoint(crm) as endpoint:
-        worker = EdrWorker(
-            store,
-            _partners(test_partners, endpoint.url),
-            "w1",
-            clock=clock,
-            rng=random.Random(26),  # noqa: S311 - deterministic jitter
-        )
+        jitter = random.Random(26)  # noqa: S311 - deterministic jitter
+        worker = EdrWorker(store, _partners(test_partners, endpoint.url), "w1", clock=clock, rng=jitter)
         _run_schedule(worker, store, clock, crm)
         clock.now += 48 * HOUR  # and nothing more, ever
         assert worker.run_once().busy is False
@@ -132,13 +127,8 @@ def test_a_crm_down_for_longer_gets_a_dead_letter_after_the_8th_attempt(store, t
     edr_id = add_edr(store)
     original = store.xrange(stream_key(PARTNER))[0][1]["edr"]
     with scripted_endpoint(crm) as endpoint:
-        worker = EdrWorker(
-            store,
-            _partners(test_partners, endpoint.url),
-            "w1",
-            clock=clock,
-            rng=random.Random(8),  # noqa: S311 - deterministic jitter
-        )
+        jitter = random.Random(8)  # noqa: S311 - deterministic jitter
+        worker = EdrWorker(store, _partners(test_partners, endpoint.url), "w1", clock=clock, rng=jitter)
         _run_schedule(worker, store, clock, crm)
         clock.now += 48 * HOUR
         assert worker.run_once().busy is False

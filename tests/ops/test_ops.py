@@ -186,11 +186,12 @@ def test_api_label_keeps_api_and_resource_only(path, label):
 
 
 def test_invented_methods_share_one_metrics_label(client):
-    for method in ("FOO", "BAR", "X" * 40):
+    invented = ("FOO", "BAR", "SCANNER" + "Q" * 33)  # what a scanner sends
+    for method in invented:
         client.open("/healthz", method=method)
     body = client.get("/metrics").get_data(as_text=True)
     assert 'method="other"' in body
-    assert 'method="FOO"' not in body and 'method="BAR"' not in body and "XXXX" not in body
+    assert not any(f'method="{method}"' in body for method in invented)
 
 
 def test_a_separate_ops_port_serves_metrics_and_readiness_and_nothing_else(sandbox_url, test_partners):

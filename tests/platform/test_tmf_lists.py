@@ -14,6 +14,7 @@ from datetime import date
 import pytest
 from flask import Flask, Response, jsonify, request
 
+from selfcare_widget.platform import tmf_mapping
 from selfcare_widget.platform.models import UsageFilter
 from selfcare_widget.platform.tmf import (
     ACCOUNT,
@@ -164,17 +165,7 @@ def test_a_server_ignoring_filters_shows_nobody_elses_data(server):
         {"id": "ba-1", "name": "Jan", "relatedParty": party},
         {"id": "ba-2", "name": "Eva", "relatedParty": foreign},
     ]
-    characteristic = [
-        {"name": n, "value": False}
-        for n in (
-            "dataEnabled",
-            "roamingEnabled",
-            "premiumSmsBarred",
-            "internationalCallsBarred",
-            "voicemailEnabled",
-            "simBlocked",
-        )
-    ]
+    characteristic = [{"name": name, "value": False} for name in tmf_mapping.SETTING_TO_TMF.values()]
     lists.items[f"{SERVICE_INVENTORY}/service"] = [
         {"id": "svc-1", "state": "active", "relatedParty": party, "serviceCharacteristic": characteristic},
         {"id": "svc-2", "state": "active", "relatedParty": foreign, "serviceCharacteristic": characteristic},

@@ -34,3 +34,32 @@ class Client:
 
     def patch(self, api: str, path: str, **kwargs) -> requests.Response:
         return self.request("PATCH", api, path, **kwargs)
+
+
+def order_addon(
+    client: Client,
+    key: str,
+    offering: str = "addon-50sms",
+    sim: str = "prod-0001-1",
+    customer: str = "cust-0001",
+    role: str = "customer",
+) -> requests.Response:
+    """POST a TMF622 productOrder for an add-on package, ``externalId`` = ``key``."""
+    return client.post(
+        "622",
+        "/productOrder",
+        json={
+            "externalId": key,
+            "relatedParty": [{"id": customer, "role": role, "@referredType": "Customer"}],
+            "productOrderItem": [
+                {
+                    "id": "1",
+                    "action": "add",
+                    "productOffering": {"id": offering},
+                    "product": {
+                        "productRelationship": [{"relationshipType": "addOnTo", "product": {"id": sim}}]
+                    },
+                }
+            ],
+        },
+    )

@@ -10,27 +10,7 @@ import requests
 
 from selfcare_widget.sandbox.resources import BASE
 from selfcare_widget.sandbox.seed import DEMO_CUSTOMERS, DEMO_PASSWORD, HEAVY_USAGE_RECORDS
-
-
-def _order(client, key, offering="addon-50sms", sim="prod-0001-1", customer="cust-0001"):
-    return client.post(
-        "622",
-        "/productOrder",
-        json={
-            "externalId": key,
-            "relatedParty": [{"id": customer, "role": "customer"}],
-            "productOrderItem": [
-                {
-                    "id": "1",
-                    "action": "add",
-                    "productOffering": {"id": offering},
-                    "product": {
-                        "productRelationship": [{"relationshipType": "addOnTo", "product": {"id": sim}}]
-                    },
-                }
-            ],
-        },
-    )
+from tests.sandbox.helpers import order_addon
 
 
 def test_credential_required(sandbox_url):
@@ -149,11 +129,11 @@ def test_available_packages_depend_on_tariff(sandbox_client):
 def test_order_is_idempotent_and_creates_product_and_buckets(private_client):
     c = private_client
     before = int(c.get("637", "/product", params={"relatedParty.id": "cust-0001"}).headers["X-Total-Count"])
-    first = _order(c, "dedup-seq-1", offering="addon-200min")
+    first = order_addon(c, "dedup-seq-1", offering="addon-200min")
     assert first.status_code == 201, first.text
     order = first.json()
     assert order["state"] == "completed" and order["externalId"] == "dedup-seq-1"
-    again = _order(c, "dedup-seq-1", offering="addon-200min")
+    again = order_addon(c, "dedup-seq-1", offering="addon-200min")
     assert again.status_code == 200 and again.json() == order
     after = int(c.get("637", "/product", params={"relatedParty.id": "cust-0001"}).headers["X-Total-Count"])
     assert after == before + 1
@@ -174,7 +154,9 @@ def test_concurrent_duplicate_orders_create_one(private_client):
 
     def post():
         barrier.wait()
-        results.append(_order(c, "dedup-concurrent", offering="addon-50sms", sim="prod-0001-2").status_code)
+        results.append(
+            order_addon(c, "dedup-concurrent", offering="addon-50sms", sim="prod-0001-2").status_code
+        )
 
     threads = [threading.Thread(target=post) for _ in range(4)]
     for t in threads:
@@ -188,13 +170,13 @@ def test_concurrent_duplicate_orders_create_one(private_client):
 
 def test_order_rules(private_client):
     c = private_client
-    assert _order(c, "r1", offering="addon-50min").json()["code"] == "offeringNotAllowed"
-    assert _order(c, "r2", offering="addon-100sms-retired").json()["code"] == "offeringNotAllowed"
-    assert _order(c, "r3", offering="tariff-datovy").json()["code"] == "offeringNotAllowed"
-    assert _order(c, "r4", sim="prod-0002-1").json()["code"] == "productNotFound"
-    blocked = _order(c, "r5", sim="prod-0004-1", customer="cust-0004")
+    assert order_addon(c, "r1", offering="addon-50min").json()["code"] == "offeringNotAllowed"
+    assert order_addon(c, "r2", offering="addon-100sms-retired").json()["code"] == "offeringNotAllowed"
+    assert order_addon(c, "r3", offering="tariff-datovy").json()["code"] == "offeringNotAllowed"
+    assert order_addon(c, "r4", sim="prod-0002-1").json()["code"] == "productNotFound"
+    blocked = order_addon(c, "r5", sim="prod-0004-1", customer="cust-0004")
     assert blocked.status_code == 422 and blocked.json()["code"] == "simBlocked"
-    ok = _order(c, "r6", offering="addon-50min", sim="prod-0005-1", customer="cust-0005")
+    ok = order_addon(c, "r6", offering="addon-50min", sim="prod-0005-1", customer="cust-0005")
     assert ok.status_code == 201
     assert c.post("622", "/productOrder", json={"externalId": "x"}).status_code == 400
 

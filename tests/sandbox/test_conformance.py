@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from selfcare_widget.sandbox.resources import BASE, OFFERINGS
-from tests.sandbox.helpers import Client
+from tests.sandbox.helpers import Client, order_addon
 
 SIM = "prod-0001-1"  # cust-0001's first SIM: the product sheet's add-ons hang on it
 SIM_MSISDN = "420601234567"
@@ -64,27 +64,6 @@ def _raw_get(client: Client, api: str, path_and_query: str):
         return response.status, json.loads(response.read())
     finally:
         conn.close()
-
-
-def _order(client: Client, key: str, role: str, offering: str = "addon-50min", sim: str = "prod-0005-2"):
-    return client.post(
-        "622",
-        "/productOrder",
-        json={
-            "externalId": key,
-            "relatedParty": [{"id": "cust-0005", "role": role, "@referredType": "Customer"}],
-            "productOrderItem": [
-                {
-                    "id": "1",
-                    "action": "add",
-                    "productOffering": {"id": offering},
-                    "product": {
-                        "productRelationship": [{"relationshipType": "addOnTo", "product": {"id": sim}}]
-                    },
-                }
-            ],
-        },
-    )
 
 
 # --- 1. hrefs are absolute URLs of the sandbox answering; fields= keeps them -------------------
@@ -157,7 +136,9 @@ def test_the_location_of_a_created_resource_is_absolute(private_client):
     assert location == created.json()["href"]
     assert location == f"{private_client.url}{BASE['681']}/communicationMessage/{created.json()['id']}"
     assert _ok(private_client.session.get(location, timeout=10))["content"] == "Kód 111222"
-    order = _order(private_client, "location-1", "customer")
+    order = order_addon(
+        private_client, "location-1", offering="addon-50min", sim="prod-0005-2", customer="cust-0005"
+    )
     assert order.status_code == 201
     assert order.headers["Location"] == f"{private_client.url}{BASE['622']}/productOrder/{order.json()['id']}"
 
@@ -260,10 +241,27 @@ def test_comparisons_outside_dates_and_unknown_filters_are_400(sandbox_client, q
 
 def test_an_order_naming_the_customer_role_capitalised_is_accepted(private_client):
     for n, role in enumerate(("Customer", "CUSTOMER")):
-        response = _order(private_client, f"role-case-{n}", role)
+        response = order_addon(
+            private_client,
+            f"role-case-{n}",
+            offering="addon-50min",
+            sim="prod-0005-2",
+            customer="cust-0005",
+            role=role,
+        )
         assert response.status_code == 201, response.text
         assert response.json()["relatedParty"][0]["id"] == "cust-0005"
-    assert _order(private_client, "role-case-mvno", "mvno").status_code == 400  # still needs a customer
+    assert (
+        order_addon(
+            private_client,
+            "role-case-mvno",
+            offering="addon-50min",
+            sim="prod-0005-2",
+            customer="cust-0005",
+            role="mvno",
+        ).status_code
+        == 400
+    )  # still needs a customer
 
 
 # --- 4. TMF637 add-on characteristics; TMF620 lastUpdate and its filters -------------------------
@@ -294,7 +292,13 @@ def test_every_addon_product_names_its_sim_and_allowance(sandbox_client):
 
 
 def test_an_ordered_addon_carries_the_same_characteristics(private_client):
-    order = _order(private_client, "characteristics-1", "customer", offering="addon-100min-100sms")
+    order = order_addon(
+        private_client,
+        "characteristics-1",
+        offering="addon-100min-100sms",
+        sim="prod-0005-2",
+        customer="cust-0005",
+    )
     assert order.status_code == 201, order.text
     product = _ok(
         private_client.get("637", f"/product/{order.json()['productOrderItem'][0]['product']['id']}")
