@@ -12,6 +12,7 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -42,6 +43,39 @@ class SsoVerification:
 
 
 @dataclass(frozen=True)
+class Supplier:
+    """The partner as the supplier named on tax documents (Czech VAT Act § 29)."""
+
+    name: str
+    address: tuple[str, ...]  # street, postcode and town, country: one line each
+    ico: str  # company id (IČO), 8 digits
+    dic: str = ""  # VAT id (DIČ), e.g. "CZ12345678"; empty for a supplier not registered for VAT
+
+
+@dataclass(frozen=True)
+class PaymentGateway:
+    """The partner's own card gateway, reached through a hook: the widget never handles cards.
+
+    ``mode`` is ``"url"`` (the widget opens ``url_template`` filled with the payment's details)
+    or ``"event"`` (the widget emits ``selfcare:pay`` and the portal opens its gateway).
+    ``secret`` is the key the gateway signs its return with (shared with the partner).
+    """
+
+    mode: str
+    url_template: str = ""
+    secret: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class TopUpLimits:
+    """Prepaid top-up amounts a partner accepts, in CZK."""
+
+    minimum: Decimal = Decimal("100")
+    maximum: Decimal = Decimal("5000")
+    presets: tuple[Decimal, ...] = (Decimal("200"), Decimal("300"), Decimal("500"))
+
+
+@dataclass(frozen=True)
 class Partner:
     """One MVNO partner of the platform."""
 
@@ -56,6 +90,10 @@ class Partner:
     edr_webhook_secret: str = field(default="", repr=False)
     record_client_ip: bool = False
     payee_iban: str = ""  # where customers pay invoices (QR Platba)
+    supplier: Supplier | None = None  # the supplier block of tax documents
+    payment_gateway: PaymentGateway | None = None  # None: bank transfer / QR only
+    topup: TopUpLimits = TopUpLimits()
+    sms_daily_budget: int = 2000  # SMS codes the partner's customers may be sent per day
 
     def allows_origin(self, origin: str | None) -> bool:
         return bool(origin) and origin in self.origins
@@ -171,7 +209,92 @@ def partner_from_mapping(data: Mapping, env: Mapping[str, str], base_dir: Path |
         edr_webhook_secret=webhook_secret,
         record_client_ip=bool(data.get("record_client_ip", False)),
         payee_iban=str(data.get("payee_iban", "")),
+        supplier=_supplier(data.get("supplier"), where),
+        payment_gateway=_payment_gateway(data.get("payment_gateway"), env, where),
+        topup=_topup_limits(data.get("topup"), where),
+        sms_daily_budget=_positive_int(data.get("sms_daily_budget", 2000), f"{where}.sms_daily_budget"),
     )
+
+
+def _positive_int(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where} must be a whole number of at least 1, got {value!r}")
+    return value
+
+
+_ICO = re.compile(r"^[0-9]{8}$")
+_DIC = re.compile(r"^CZ[0-9]{8,10}$")
+
+
+def _supplier(table: object, where: str) -> Supplier | None:
+    """``[partner.supplier]``: name, address (list of lines), ico, dic."""
+    if table is None:
+        return None
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}.supplier must be a table")
+    name = table.get("name", "")
+    address = table.get("address", [])
+    ico = str(table.get("ico", ""))
+    dic = str(table.get("dic", ""))
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{where}.supplier.name must name the company")
+    if not isinstance(address, list) or not address or not all(isinstance(a, str) and a for a in address):
+        raise ConfigError(f"{where}.supplier.address must be a list of address lines")
+    if not _ICO.match(ico):
+        raise ConfigError(f"{where}.supplier.ico must be 8 digits, got {ico!r}")
+    if dic and not _DIC.match(dic):
+        raise ConfigError(f"{where}.supplier.dic must look like CZ12345678, got {dic!r}")
+    return Supplier(name=name.strip(), address=tuple(address), ico=ico, dic=dic)
+
+
+def _payment_gateway(table: object, env: Mapping[str, str], where: str) -> PaymentGateway | None:
+    """``[partner.payment_gateway]``: mode = "url" (with url_template) or "event"; secret_env."""
+    if table is None:
+        return None
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}.payment_gateway must be a table")
+    mode = table.get("mode", "")
+    if mode not in ("url", "event"):
+        raise ConfigError(f'{where}.payment_gateway.mode must be "url" or "event", got {mode!r}')
+    url_template = ""
+    if mode == "url":
+        url_template = _fetch_url(table.get("url_template", ""), f"{where}.payment_gateway.url_template")
+    secret = _secret(env, table.get("secret_env", ""), f"{where}.payment_gateway.secret_env")
+    if len(secret) < 32:
+        raise ConfigError(f"{where}.payment_gateway: the secret must be at least 32 characters")
+    return PaymentGateway(mode=mode, url_template=url_template, secret=secret)
+
+
+def _amount(value: object, where: str) -> Decimal:
+    try:
+        amount = (
+            Decimal(str(value)) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+        )
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal(1)):
+        raise ConfigError(f"{where} must be a whole number of CZK above 0, got {value!r}")
+    return amount
+
+
+def _topup_limits(table: object, where: str) -> TopUpLimits:
+    """``[partner.topup]``: minimum, maximum and presets in whole CZK."""
+    if table is None:
+        return TopUpLimits()
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}.topup must be a table")
+    default = TopUpLimits()
+    minimum = _amount(table.get("minimum", default.minimum), f"{where}.topup.minimum")
+    maximum = _amount(table.get("maximum", default.maximum), f"{where}.topup.maximum")
+    raw_presets = table.get("presets", list(default.presets))
+    if not isinstance(raw_presets, list) or not raw_presets:
+        raise ConfigError(f"{where}.topup.presets must be a list of amounts")
+    presets = tuple(_amount(p, f"{where}.topup.presets") for p in raw_presets)
+    if minimum > maximum or any(not minimum <= p <= maximum for p in presets):
+        raise ConfigError(
+            f"{where}.topup: presets must lie between minimum and maximum, and minimum ≤ maximum"
+        )
+    return TopUpLimits(minimum=minimum, maximum=maximum, presets=presets)
 
 
 def load_partners(path: Path, env: Mapping[str, str] | None = None) -> dict[str, Partner]:

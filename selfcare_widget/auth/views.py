@@ -34,8 +34,6 @@ bp = Blueprint("auth", __name__)
 
 OTP_TTL_SECONDS = 300
 OTP_MAX_ATTEMPTS = 5
-#: SMS codes a partner's customers may be sent per day: a cap on what abuse can cost the partner.
-SMS_DAILY_BUDGET = 2000
 
 
 def _partner_or_404() -> Partner:
@@ -185,12 +183,16 @@ def sms_send() -> ResponseReturnValue:
     # Looking the number up, storing and sending happen off the request path: the answer is the
     # same, in the same time, whether or not the number belongs to a customer.
     app = current_app._get_current_object()
-    services().background.submit(_deliver_code, app, partner.id, msisdn, code, text)
+    services().background.submit(_deliver_code, app, partner, msisdn, code, text)
     return render_template("widget/sms_code.html", partner=partner, msisdn=msisdn, section=_return_section())
 
 
-def _deliver_code(app: Flask, partner_id: str, msisdn: str, code: str, text: str) -> None:
-    """Store and send a sign-in code if ``msisdn`` is a line of a customer of the partner."""
+def _deliver_code(app: Flask, partner: Partner, msisdn: str, code: str, text: str) -> None:
+    """Store and send a sign-in code if ``msisdn`` is a line of a customer of the partner.
+
+    The partner's ``sms_daily_budget`` caps what abuse can cost it: beyond it no code is sent.
+    """
+    partner_id = partner.id
     with app.app_context():
         app_services = services()
         try:
@@ -200,7 +202,7 @@ def _deliver_code(app: Flask, partner_id: str, msisdn: str, code: str, text: str
             budget_key = f"sc:sms-budget:{partner_id}:{time.strftime('%Y%m%d', time.gmtime())}"
             sent_today = int(app_services.store.incr(budget_key))
             app_services.store.expire(budget_key, 2 * 86400)
-            if sent_today > SMS_DAILY_BUDGET:
+            if sent_today > partner.sms_daily_budget:
                 log.error("daily SMS budget of partner %s is used up; no code sent", partner_id)
                 return
             key = _otp_key(partner_id, msisdn)

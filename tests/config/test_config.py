@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -39,9 +40,19 @@ def test_bad_settings_are_named(env, named):
 
 
 def test_example_partners_file_loads():
-    env = {"DEMO_MOBIL_EDR_SECRET": "s" * 32, "ZELENA_SSO_SECRET": "z" * 40}
+    env = {
+        "DEMO_MOBIL_EDR_SECRET": "s" * 32,
+        "ZELENA_SSO_SECRET": "z" * 40,
+        "DEMO_MOBIL_PAYMENT_SECRET": "p" * 32,
+    }
     partners = load_partners(DOCS / "partners.example.toml", env)
     assert set(partners) == {"demo-mobil", "zelena-mobil"}
+    demo = partners["demo-mobil"]
+    assert demo.supplier is not None and demo.supplier.dic == "CZ12345678"
+    assert demo.payment_gateway is not None and demo.payment_gateway.mode == "url"
+    assert demo.topup.presets == (Decimal(200), Decimal(300), Decimal(500))
+    assert demo.sms_daily_budget == 2000
+    assert partners["zelena-mobil"].payment_gateway is None
     assert partners["demo-mobil"].sso.jwks_url.endswith("/jwks.json")
     assert partners["zelena-mobil"].sso.algorithm == "HS256"
     assert partners["demo-mobil"].allows_origin("https://muj.demo-mobil.cz")
@@ -55,6 +66,13 @@ def test_example_partners_file_loads():
         ('origins = ["not a url"]', "origins"),
         ('login_methods = ["sso", "magic"]', "login_methods"),
         ('default_locale = "de"', "default_locale"),
+        ('ico = "1234"', "supplier.ico"),
+        ('dic = "12345678"', "supplier.dic"),
+        ('mode = "post"', "payment_gateway.mode"),
+        ('url_template = "http://platby.demo-mobil.cz/pay"', "payment_gateway.url_template"),
+        ("maximum = 300", "topup"),
+        ("minimum = 0", "topup.minimum"),
+        ("sms_daily_budget = 0", "sms_daily_budget"),
     ],
 )
 def test_bad_partner_entries_are_named(tmp_path, change, named):
@@ -65,14 +83,21 @@ def test_bad_partner_entries_are_named(tmp_path, change, named):
     ]
     path = tmp_path / "partners.toml"
     path.write_text("\n".join(lines))
-    env = {"DEMO_MOBIL_EDR_SECRET": "s" * 32, "ZELENA_SSO_SECRET": "z" * 40}
+    env = {
+        "DEMO_MOBIL_EDR_SECRET": "s" * 32,
+        "ZELENA_SSO_SECRET": "z" * 40,
+        "DEMO_MOBIL_PAYMENT_SECRET": "p" * 32,
+    }
     with pytest.raises(ConfigError, match=named):
         load_partners(path, env)
 
 
 def test_missing_secret_variable_is_named():
     with pytest.raises(ConfigError, match="ZELENA_SSO_SECRET"):
-        load_partners(DOCS / "partners.example.toml", {"DEMO_MOBIL_EDR_SECRET": "s" * 32})
+        load_partners(
+            DOCS / "partners.example.toml",
+            {"DEMO_MOBIL_EDR_SECRET": "s" * 32, "DEMO_MOBIL_PAYMENT_SECRET": "p" * 32},
+        )
 
 
 def test_pinned_algorithm_must_be_known(tmp_path):
