@@ -15,8 +15,9 @@ from flask import Flask, Response, current_app, g, jsonify, render_template, req
 from flask_babel import gettext as _
 from flask_limiter import Limiter, RequestLimit
 
-from .auth.identifiers import digest, normalise_login, normalise_msisdn
+from .auth.identifiers import digest, known_account, normalise_login, normalise_msisdn
 from .config import Settings
+from .services import services
 
 KeyFunc = Callable[[], str]
 
@@ -36,6 +37,21 @@ def _account(kind: str) -> KeyFunc:
         return f"{partner}:{kind}:" + digest(kind, normalise(raw) or raw.strip().lower())
 
     return key
+
+
+def _account_of_login() -> str:
+    """The account a password login belongs to, once the widget knows it.
+
+    Learned on a sign-in, or looked up off the request path after a refused number, so the
+    e-mail and every number of one account share this counter. Until then the login's own.
+    """
+    partner = request.form.get("_partner") or request.form.get("partner", "")
+    raw = request.form.get("login", "")
+    login = normalise_login(raw) or raw.strip().lower()
+    account = known_account(services().store, partner, login)
+    if account:
+        return f"{partner}:account:{account}"
+    return f"{partner}:unknown-account:" + digest("login", login)
 
 
 def _session() -> str:
@@ -69,6 +85,7 @@ LIMITS = {
     "auth.password_signin": [
         Limit("10 per minute", _client),
         Limit("20 per hour", _account("login"), counts=_failed),
+        Limit("20 per hour", _account_of_login, counts=_failed),
     ],
     "auth.sms_send": [Limit("20 per hour", _client), Limit("3 per 10 minutes", _account("msisdn"))],
     "auth.sms_verify": [Limit("20 per minute", _client)],

@@ -10,7 +10,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import redis
 from flask import current_app
+
+#: How long the widget remembers which account a login belongs to (for per-account limits).
+ACCOUNT_OF_LOGIN_SECONDS = 30 * 86400
 
 
 def normalise_msisdn(raw: str) -> str:
@@ -35,3 +39,26 @@ def digest(kind: str, value: str) -> str:
     """A keyed digest of an identifier (HMAC-SHA256 under the app's secret key), for store keys."""
     key = str(current_app.config["SECRET_KEY"]).encode()
     return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def _account_of_login_key(partner_id: str, login: str) -> str:
+    return f"sc:account-of:{partner_id}:" + digest("login", login)
+
+
+def remember_account(store: redis.Redis, partner_id: str, login: str, customer_id: str) -> None:
+    """Note that ``login`` (normalised) belongs to ``customer_id``, so its limits count per account.
+
+    An account has an e-mail and a number per line: without this, each of them would allow its
+    own 20 failed passwords an hour.
+    """
+    store.set(
+        _account_of_login_key(partner_id, login), digest("customer", customer_id), ex=ACCOUNT_OF_LOGIN_SECONDS
+    )
+
+
+def known_account(store: redis.Redis, partner_id: str, login: str) -> str | None:
+    """The account (a digest of its customer id) ``login`` is known to belong to, if it is."""
+    value = store.get(_account_of_login_key(partner_id, login))
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -24,7 +24,7 @@ from ..services import services
 from ..views import SECTION_IDS
 from ..views.shell import render_shell
 from .credentials import requested_partner
-from .identifiers import digest, normalise_login, normalise_msisdn
+from .identifiers import digest, known_account, normalise_login, normalise_msisdn, remember_account
 from .sso import SsoError
 from .user import WidgetUser
 
@@ -139,6 +139,11 @@ def password_signin() -> ResponseReturnValue:
             method="password",
             reason="invalid_credentials",
         )
+        if normalise_msisdn(login_key) == login_key:
+            # Whose number it is is looked up off the request path: the answer takes the same
+            # time whether or not it is a customer's.
+            app = current_app._get_current_object()
+            services().background.submit(_learn_account_of_number, app, partner.id, login_key)
         return render_template(
             "widget/signin.html",
             partner=partner,
@@ -147,7 +152,20 @@ def password_signin() -> ResponseReturnValue:
         ), 401
     except PlatformError:
         return render_template("widget/signin.html", partner=partner, login=login, error=_unavailable()), 503
+    remember_account(services().store, partner.id, login_key, customer_id)
     return _signed_in(partner, customer_id, "password")
+
+
+def _learn_account_of_number(app: Flask, partner_id: str, msisdn: str) -> None:
+    """Remember whose line ``msisdn`` is, so failed passwords on any of its numbers count together."""
+    with app.app_context():
+        app_services = services()
+        try:
+            customer_id = app_services.platform.find_customer_by_msisdn(msisdn)
+        except PlatformError:
+            return  # not a customer's number (or the platform is down): it keeps its own counter
+        if known_account(app_services.store, partner_id, msisdn) is None:
+            remember_account(app_services.store, partner_id, msisdn, customer_id)
 
 
 def _otp_key(partner_id: str, msisdn: str) -> str:

@@ -62,10 +62,7 @@ def spellings(msisdn: str) -> list[str]:
 
 @pytest.mark.parametrize("login_kind", ["msisdn", "email"])
 def test_twenty_failed_passwords_lock_the_login_whatever_the_spelling_or_client(widget, account, login_kind):
-    """Each login (the number, the e-mail) of an account: at most 20 failures an hour.
-
-    An account with a number and an e-mail so allows 40 guesses an hour, within ASVS 2.2.1's 100.
-    """
+    """Each login (the number, the e-mail) of an account: at most 20 failures an hour."""
     app, url = widget
     if login_kind == "msisdn":
         logins = spellings(account["msisdn"])
@@ -78,6 +75,59 @@ def test_twenty_failed_passwords_lock_the_login_whatever_the_spelling_or_client(
     right = send(url, "/auth/password", "203.0.113.9", login=logins[0], password=DEMO_PASSWORD)
     assert right.status_code == 429  # the right password from a fresh client is throttled too
     assert "Příliš mnoho pokusů" in right.text
+
+
+@pytest.fixture(scope="module")
+def account_with_two_lines(sandbox_url) -> dict:
+    """A generated demo-mobil customer with at least two SIMs (none of the other tests use it)."""
+    with TmfPlatform(TmfSettings(base_url=sandbox_url, credential=PLATFORM_CREDENTIAL)) as platform:
+        for number in range(30, 60):
+            customer_id = f"cust-{number:04d}"
+            customer = platform.get_customer(customer_id)
+            sims = platform.list_sims(customer_id)
+            if customer.partner_id == "demo-mobil" and len(sims) >= 2:
+                return {"email": customer.contact.email, "numbers": [s.msisdn for s in sims[:2]]}
+    raise AssertionError("the seed has no demo-mobil customer with two SIMs among cust-0030..0059")
+
+
+def test_failed_passwords_on_any_number_of_one_account_share_one_counter(
+    widget, account_with_two_lines, redis_url
+):
+    """Once the widget knows whose numbers they are, they count together: 20 in all, not 20 each."""
+    app, url = widget
+    first, second = account_with_two_lines["numbers"]
+    for i, number in enumerate((first, second)):  # each number's first failure: its own counter
+        assert send(url, "/auth/password", f"198.51.100.{i}", login=number, password="x").status_code == 401
+    store = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + 10  # whose numbers they are is looked up off the request path
+    with app.app_context():
+        from selfcare_widget.auth.identifiers import known_account
+
+        while time.monotonic() < deadline and not all(
+            known_account(store, "demo-mobil", n) for n in (first, second)
+        ):
+            time.sleep(0.05)
+        accounts = {known_account(store, "demo-mobil", n) for n in (first, second)}
+    assert len(accounts) == 1 and None not in accounts
+    for attempt in range(20):
+        login = spellings((first, second)[attempt % 2])[attempt % 6]
+        wrong = send(url, "/auth/password", f"198.51.100.{50 + attempt}", login=login, password=f"g{attempt}")
+        assert wrong.status_code == 401, attempt
+    for number in (first, second):
+        right = send(url, "/auth/password", "203.0.113.10", login=number, password=DEMO_PASSWORD)
+        assert right.status_code == 429
+
+
+def test_a_sign_in_teaches_the_widget_whose_e_mail_it_is(widget, account_with_two_lines, redis_url):
+    app, url = widget
+    email = account_with_two_lines["email"]
+    assert send(url, "/auth/password", "192.0.2.200", login=email, password=DEMO_PASSWORD).status_code == 200
+    store = redis.Redis.from_url(redis_url)
+    with app.app_context():
+        from selfcare_widget.auth.identifiers import known_account
+
+        assert known_account(store, "demo-mobil", email.upper().lower())
+        assert known_account(store, "demo-mobil", "nobody@example.cz") is None
 
 
 def test_successful_sign_ins_do_not_count_against_the_account(widget, account):
