@@ -16,11 +16,17 @@ Modes (``SlowPlatform.mode``, for every path; each answer comes ``delay`` second
 - ``garbage_json``: ``200`` with a body that is not JSON;
 - ``unavailable``: ``503``, at once;
 - ``liar``: ``X-Total-Count: 100000000`` and a full page of fresh items whatever the offset.
+
+With ``passthrough`` (a platform's base URL) and ``victim`` (a regular expression), only requests
+whose target matches ``victim`` go wrong; every other request is relayed to ``passthrough``, so
+one customer's data can misbehave while the rest of the platform is healthy.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
+import re
 import select
 import socket
 import socketserver
@@ -50,6 +56,8 @@ class SlowPlatform:
         self.interval = interval  # seconds between trickled bytes
         self.delay = 0.0  # seconds before any answer starts
         self.page_size = page_size
+        self.passthrough = ""  # base URL the requests not matching ``victim`` are relayed to
+        self.victim = ""  # regular expression over the request target
         self.stop = threading.Event()
         self._lock = threading.Lock()
         self.paths: list[str] = []
@@ -74,10 +82,15 @@ class _Handler(socketserver.BaseRequestHandler):
         sock: socket.socket = self.request
         sock.settimeout(5)
         try:
-            target = _read_request(sock)
+            request = _read_request(sock)
         except OSError:
             return
-        if target is None:
+        if request is None:
+            return
+        method, target, headers, body = request
+        if platform.passthrough and not re.search(platform.victim, target):
+            with suppress(OSError):
+                sock.sendall(_relay(platform.passthrough, method, target, headers, body))
             return
         parts = urlsplit(target)
         platform.record(parts.path)
@@ -150,8 +163,8 @@ def serve_slow_platform(platform: SlowPlatform) -> Iterator[SlowPlatform]:
         thread.join(5)
 
 
-def _read_request(sock: socket.socket) -> str | None:
-    """The request target, after reading the head and any body (Content-Length)."""
+def _read_request(sock: socket.socket) -> tuple[str, str, dict[str, str], bytes] | None:
+    """Method, target, headers and body of the request (the body by its Content-Length)."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(65536)
@@ -160,17 +173,46 @@ def _read_request(sock: socket.socket) -> str | None:
         data += chunk
     head, rest = data.split(b"\r\n\r\n", 1)
     lines = head.decode("latin-1").split("\r\n")
-    length = 0
+    headers = {}
     for line in lines[1:]:
         name, _, value = line.partition(":")
-        if name.strip().lower() == "content-length":
-            length = int(value.strip())
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", 0))
     while len(rest) < length:
         chunk = sock.recv(65536)
         if not chunk:
             return None
         rest += chunk
-    return lines[0].split(" ")[1]
+    method, target = lines[0].split(" ")[:2]
+    return method, target, headers, rest
+
+
+def _relay(base_url: str, method: str, target: str, headers: dict[str, str], body: bytes) -> bytes:
+    """The healthy platform's answer to the request, as bytes to send back."""
+    parts = urlsplit(base_url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        kept = {k: v for k, v in headers.items() if k not in ("host", "connection", "content-length")}
+        connection.request(method, target, body=body or None, headers=kept)
+        answer = connection.getresponse()
+        content = answer.read()
+        extra = {
+            k: v
+            for k, v in answer.getheaders()
+            if k.lower() not in ("content-length", "connection", "content-type", "transfer-encoding")
+        }
+        status_line = f"HTTP/1.1 {answer.status} {answer.reason}"
+        content_type = answer.getheader("Content-Type", "application/json")
+    finally:
+        connection.close()
+    lines = [
+        status_line,
+        f"Content-Type: {content_type}",
+        f"Content-Length: {len(content)}",
+        "Connection: close",
+        *(f"{k}: {v}" for k, v in extra.items()),
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + content
 
 
 def _response(status: int, body: bytes, headers: dict[str, str] | None = None) -> bytes:
