@@ -196,3 +196,29 @@ def test_sms_codes_are_stored_keyed_not_as_a_bare_hash(widget, account, sandbox_
     code = sms_codes(sandbox_url, account["msisdn"])[0]
     assert entry["digest"] != hashlib.sha256(f"{account['id']}:{code}".encode()).hexdigest()
     assert code not in str(entry)
+
+
+def test_the_partners_daily_sms_budget_caps_codes_sent(sandbox_url, test_partners, redis_url):
+    """Beyond the partner's ``sms_daily_budget`` no code is sent, whoever asks for one."""
+    import dataclasses
+
+    partners = dict(test_partners)
+    partners["demo-mobil"] = dataclasses.replace(partners["demo-mobil"], sms_daily_budget=2)
+    app = make_widget_app(sandbox_url, partners, redis_url=redis_url, proxy_hops=1)
+    with TmfPlatform(TmfSettings(base_url=sandbox_url, credential=PLATFORM_CREDENTIAL)) as platform:
+        customers = [f"cust-{n:04d}" for n in range(40, 64)]
+        ours = [c for c in customers if platform.get_customer(c).partner_id == "demo-mobil"][:3]
+        numbers = [platform.list_sims(c)[0].msisdn for c in ours]
+    before = [len(sms_codes(sandbox_url, n)) for n in numbers]
+    # A new day for the partner: other tests of this session have sent codes today.
+    today = time.strftime("%Y%m%d", time.gmtime())
+    redis.Redis.from_url(redis_url).delete(f"sc:sms-budget:demo-mobil:{today}")
+    with serve_wsgi(app) as url:
+        for i, number in enumerate(numbers):
+            assert send(url, "/auth/sms/send", f"198.51.100.{220 + i}", msisdn=number).status_code == 200
+            deadline = time.monotonic() + 10  # sent off the request path, one after the other
+            while i < 2 and len(sms_codes(sandbox_url, number)) == before[i] and time.monotonic() < deadline:
+                time.sleep(0.05)
+        time.sleep(0.5)
+    after = [len(sms_codes(sandbox_url, n)) for n in numbers]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 0]
