@@ -133,10 +133,63 @@ NETWORK_LABELS = {
 }
 
 
-def mmss(seconds: int) -> str:
-    """Call duration as ``mm:ss``; hours roll into minutes (4503 s -> ``75:03``)."""
-    minutes, secs = divmod(max(0, int(seconds)), 60)
-    return f"{minutes:02d}:{secs:02d}"
+def duration(seconds: int) -> str:
+    """Call time with units, never an ambiguous ``15:13``: ``15 min 13 s``, ``1 h 2 min 5 s``,
+    ``45 s``, ``2 h``. Zero parts are left out; a no-break space keeps each number with its unit
+    (the symbols are the same in Czech and English)."""
+    hours, rest = divmod(max(0, int(seconds)), 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(hours, "h"), (minutes, "min"), (secs, "s")]
+    shown = [f"{number(value)}\u00a0{unit}" for value, unit in parts if value]
+    return " ".join(shown) or "0\u00a0s"
+
+
+#: ITU-T E.164 country codes of one and two digits; every other code has three. The codes are
+#: prefix-free, so this is enough to split any international number into code and the rest.
+_SHORT_COUNTRY_CODES = frozenset(
+    "1 7 20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 "  # noqa: SIM905
+    "60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98".split()
+)
+
+
+def e164(value: str) -> str:
+    """A called number as stored by the platform -> ``+420731458447``; ``""`` for anything that is
+    not a whole international number (short service numbers, empty, non-digits).
+
+    The platform stores Czech numbers nationally (nine digits) and foreign ones as E.164 digits
+    without the ``+`` (``4930…``); ``+`` or ``00`` in front is accepted too."""
+    text = value.strip()
+    international = text.startswith(("+", "00"))
+    digits = text.lstrip("+")
+    if not digits.isdigit():
+        return ""
+    if digits.startswith("00"):
+        digits = digits[2:]
+    if len(digits) == 9 and not international:
+        return "+420" + digits
+    if international or len(digits) > 9:
+        return "+" + digits if 7 <= len(digits) <= 15 else ""
+    return ""
+
+
+def _groups(digits: str) -> str:
+    """``731458447`` -> ``731 458 447``; a lone last digit joins the group before it."""
+    groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
+    if len(groups) > 1 and len(groups[-1]) == 1:
+        groups[-2:] = [groups[-2] + groups[-1]]
+    return " ".join(groups)
+
+
+def phone_number(value: str) -> str:
+    """A called number for reading: ``731458447`` -> ``+420 731 458 447``, ``4930123456789`` ->
+    ``+49 301 234 567 89``, grouped in threes after the country code; a short service number or
+    anything unexpected is shown as it is."""
+    full = e164(value)
+    if not full:
+        return value
+    digits = full[1:]
+    code_length = 1 if digits[:1] in _SHORT_COUNTRY_CODES else 2 if digits[:2] in _SHORT_COUNTRY_CODES else 3
+    return f"+{digits[:code_length]} {_groups(digits[code_length:])}"
 
 
 def megabytes(volume_bytes: int) -> Decimal:
@@ -151,9 +204,9 @@ def network_label(code: str) -> str:
 
 
 def usage_amount(record: UsageRecord) -> str:
-    """The 'duration or count' cell: ``mm:ss`` for calls, MB for data, the count otherwise."""
+    """The 'duration or count' cell: ``15 min 13 s`` for calls, MB for data, the count otherwise."""
     if record.kind is UsageKind.VOICE:
-        return mmss(record.duration_seconds)
+        return duration(record.duration_seconds)
     if record.kind is UsageKind.DATA:
         return f"{number(megabytes(record.volume_bytes), 1)} MB"
     return number(record.count)
@@ -170,7 +223,8 @@ def init_app(app: Flask) -> None:
         day_time=day_time,
         number=number,
         msisdn=msisdn,
-        mmss=mmss,
+        duration=duration,
+        phone_number=phone_number,
         megabytes=megabytes,
         network_label=network_label,
         usage_amount=usage_amount,

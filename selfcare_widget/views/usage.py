@@ -1,8 +1,9 @@
-"""Call log ("Výpis hovorů") of one SIM: filters, a page of 50 records, totals, CSV export.
+"""Call log ("Výpis hovorů") of one SIM: filters, a page of 50/100/200 records, totals, CSV export.
 
 Three routes, all thin:
 
-- ``POST /w/usage`` — the whole section (filter form + first results), from the navigation.
+- ``POST /w/usage`` — the whole section (filter form + first results), from the navigation and
+  the period presets (they change the form's dates, so the form is sent again).
 - ``POST /w/usage/results`` — only the results region; the form posts here on change/submit and
   the paging buttons too, so the form (and the focus in it) stays put.
 - ``POST /w/usage/export`` — the filtered period as CSV, streamed page by page from the platform.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 
 import htmx_flask
@@ -26,15 +28,21 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from .. import edr
-from ..i18n import megabytes, mmss, network_label
+from ..i18n import day, duration, e164, megabytes, network_label
 from ..platform import PlatformError
 from ..platform.models import Sim, UsageKind, UsagePage, UsageRecord, UsageSummary
 from .common import chosen_sim, platform, platform_error, today, trigger_action
-from .usage_filters import MESSAGES, PAGE_SIZE, CallLogQuery, ParseResult, parse
+from .usage_filters import MESSAGES, PAGE_SIZES, CallLogQuery, ParseResult, parse
 
 bp = Blueprint("usage", __name__)
 
 EXPORT_CHUNK = 1000  # records per platform call while streaming a CSV
+
+PRESET_LABELS = {
+    "this_month": _l("This month"),
+    "last_month": _l("Last month"),
+    "7_days": _l("7 days"),
+}
 
 TYPE_LABELS = {
     "all": _l("All records"),
@@ -62,6 +70,20 @@ def _csv_cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
+def _csv_number(b_number: str) -> str:
+    """The called number as text Excel keeps: ``'+420731458447``.
+
+    Written as digits, Excel turns ``4930123456789`` into ``4,93E+12`` and drops the ``+``. The
+    E.164 form with its ``+`` starts like a formula, so it gets the same leading apostrophe as
+    every other such cell (:func:`_csv_cell`): one rule for all cells, no formula ever written
+    (``="+420…"`` would be one), and the apostrophe tells a reader the cell is text. A short
+    service number stays as it is (Excel shows ``1188`` right as a number); anything that is not
+    plain digits is kept verbatim, neutralised like any text.
+    """
+    full = e164(b_number) if b_number.isdigit() else ""
+    return _csv_cell(full or b_number)
+
+
 def _safe_filename(*parts: str) -> str:
     """A download name from letters, digits, dots and dashes only (no header injection)."""
     return "-".join(
@@ -72,26 +94,33 @@ def _safe_filename(*parts: str) -> str:
 # --------------------------------------------------------------------------- request handling
 
 
-def _fetch_page(query: CallLogQuery, sim: Sim) -> tuple[UsagePage, UsageSummary, CallLogQuery, int]:
-    """One page, the period's totals and its record count; past the end, the last page instead.
+def _fetch_page(
+    query: CallLogQuery, sim: Sim, jump: int | None
+) -> tuple[UsagePage, UsageSummary, CallLogQuery, int, bool]:
+    """One page, the period's totals, the record count, and whether a "go to page" was refused.
 
-    The count is the platform's ``X-Total-Count``, else the summary's (TMF630 only says SHOULD).
+    The totals come first: their count tells whether the page typed in "go to page" exists
+    before any page is asked for (then the page the customer was on is shown again). A paging
+    link past the end (the period gained or lost records) shows the last page instead. The count
+    is the platform's ``X-Total-Count``, else the summary's (TMF630 only says SHOULD).
     """
     port = platform()
     flt = query.usage_filter(sim.product_id)
-    page = port.list_usage(current_user.customer_id, flt, query.offset, PAGE_SIZE)
     summary = port.usage_summary(current_user.customer_id, flt)
+    refused = jump is not None and jump > query.pages(summary.count)
+    if jump is not None and not refused:
+        query = replace(query, page=jump)
+    page = port.list_usage(current_user.customer_id, flt, query.offset, query.size)
     total = page.total if page.total is not None else summary.count
     if not page.records and total and query.offset >= total:
-        last = (total - 1) // PAGE_SIZE + 1
-        query = CallLogQuery(query.date_from, query.date_to, query.type, query.b_number, last)
-        page = port.list_usage(current_user.customer_id, flt, query.offset, PAGE_SIZE)
-    return page, summary, query, total
+        query = replace(query, page=query.pages(total))
+        page = port.list_usage(current_user.customer_id, flt, query.offset, query.size)
+    return page, summary, query, total, refused
 
 
 def _results_context(sim: Sim, parsed: ParseResult) -> tuple[dict, int]:
-    """What the results region shows, and the status: 200, 422 (bad filters) or 5xx/404."""
-    context: dict = {"sim": sim, "parsed": parsed, "messages": MESSAGES}
+    """What the results region shows, and the status: 200, 422 (bad filters or page) or 5xx/404."""
+    context: dict = {"sim": sim, "parsed": parsed, "messages": MESSAGES, "page_sizes": PAGE_SIZES}
     if not parsed.ok:
         edr.record(
             edr.actions.USAGE_VIEW, "rejected", sim=sim.product_id, errors=sorted(parsed.errors.values())
@@ -100,7 +129,7 @@ def _results_context(sim: Sim, parsed: ParseResult) -> tuple[dict, int]:
     query = parsed.query
     assert query is not None
     try:
-        page, summary, query, total = _fetch_page(query, sim)
+        page, summary, query, total, refused = _fetch_page(query, sim, parsed.jump)
     except PlatformError as exc:
         edr.record(
             edr.actions.USAGE_VIEW,
@@ -112,19 +141,28 @@ def _results_context(sim: Sim, parsed: ParseResult) -> tuple[dict, int]:
         failure, status = platform_error(exc)
         context["failure"] = Markup(failure)  # noqa: S704 - our own rendered template
         return context, status
-    edr.record(edr.actions.USAGE_VIEW, sim=sim.product_id, filters=query.edr_filters(), page=query.page)
+    page_error = parsed.page_error or ("page_invalid" if refused else None)
+    if page_error:
+        # The page the customer was on is shown again, with the message at the field.
+        edr.record(edr.actions.USAGE_VIEW, "rejected", sim=sim.product_id, errors=[page_error])
+    else:
+        edr.record(edr.actions.USAGE_VIEW, sim=sim.product_id, filters=query.edr_filters(), page=query.page)
+    pages = query.pages(total)
     context.update(
         query=query,
         values=query.values(sim.product_id),
         records=page.records,
         total=total,
+        pages=pages,
         first=query.offset + 1 if page.records else 0,
         last=query.offset + len(page.records),
         has_prev=query.page > 1,
         has_next=query.offset + len(page.records) < total,
         summary=summary,
+        page_error=page_error,
+        jump_typed=parsed.raw.get("jump", "") if page_error else "",
     )
-    return context, 200
+    return context, 422 if page_error else 200
 
 
 def _sims_and_selected() -> tuple[list[Sim], Sim | None]:
@@ -134,9 +172,20 @@ def _sims_and_selected() -> tuple[list[Sim], Sim | None]:
 
 
 def _render_section(sims: list[Sim], sim: Sim, parsed: ParseResult, context: dict) -> str:
-    """The whole section: SIM selector and filter form (as typed) above the results."""
+    """The whole section: SIM selector and filter form (as typed) above the results.
+
+    After a preset button the focus goes back to that button (the section is new HTML, and the
+    customer may want the next preset); otherwise to the heading or the first field in error."""
+    query = parsed.query
     return render_template(
-        "widget/usage/index.html", sims=sims, types=TYPE_LABELS, form=_form_values(parsed), **context
+        "widget/usage/index.html",
+        sims=sims,
+        types=TYPE_LABELS,
+        form=_form_values(parsed),
+        presets=PRESET_LABELS,
+        current_preset=query.preset(today()) if query is not None else None,
+        focus_preset=parsed.raw.get("preset") if query is not None else None,
+        **context,
     )
 
 
@@ -176,16 +225,18 @@ def _call_log(whole_section: bool):
 
 
 def _form_values(parsed: ParseResult) -> dict[str, str]:
-    """Values to show in the form: normalised ISO dates when valid, else exactly what was typed."""
+    """Values to show in the form: the dates in the customer's format (``1.4.2026``,
+    ``1 Apr 2026``) when valid, else exactly what was typed."""
     if parsed.query is not None:
         q = parsed.query
         return {
-            "from": q.date_from.isoformat(),
-            "to": q.date_to.isoformat(),
+            "from": day(q.date_from),
+            "to": day(q.date_to),
             "type": q.type,
             "b": parsed.raw["b"],
+            "size": str(q.size),
         }
-    return {k: parsed.raw.get(k, "") for k in ("from", "to", "type", "b")}
+    return {k: parsed.raw.get(k, "") for k in ("from", "to", "type", "b", "size")}
 
 
 # --------------------------------------------------------------------------- CSV export
@@ -198,8 +249,9 @@ def csv_header() -> list[str]:
         _("Time"),
         _("Type"),
         _("Destination network"),
-        _("B-number"),
-        _("Duration (mm:ss)"),
+        _("Called number"),
+        _("Duration"),
+        _("Duration (s)"),
         _("Count"),
         _("Data (MB)"),
         _("Charge (CZK)"),
@@ -213,8 +265,9 @@ def csv_row(record: UsageRecord) -> list[str]:
         record.time.strftime("%H:%M:%S"),
         _csv_cell(record.description),
         _csv_cell(network_label(record.network)),
-        _csv_cell(record.b_number),
-        mmss(record.duration_seconds) if record.kind is UsageKind.VOICE else "",
+        _csv_number(record.b_number),
+        duration(record.duration_seconds) if record.kind is UsageKind.VOICE else "",
+        str(record.duration_seconds) if record.kind is UsageKind.VOICE else "",
         str(record.count) if record.kind in (UsageKind.SMS, UsageKind.FEE) else "",
         _czech_decimal(megabytes(record.volume_bytes), 1) if record.kind is UsageKind.DATA else "",
         _czech_decimal(record.charge, 2),

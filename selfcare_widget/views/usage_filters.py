@@ -2,9 +2,14 @@
 
 Rules (documented here because they are product decisions, not accidents):
 
-- ``from`` / ``to`` accept ISO ``yyyy-mm-dd`` (what ``<input type=date>`` sends) and Czech
-  ``d.m.yyyy`` (with optional spaces after the dots). Empty ``to`` means today; empty ``from``
-  means the 1st of ``to``'s month — so an empty form is the current billing month.
+- ``from`` / ``to`` are typed text: Czech ``d.m.yyyy`` (``1.4.2026``, ``01.04.2026``,
+  ``1. 4. 2026``; ``1,4,2026`` from a Czech phone's decimal keypad) whatever the browser's language, the English UI's own ``1 Apr 2026`` (what it
+  shows in the field), and ISO ``yyyy-mm-dd`` (paging and export values, robustness). A text that
+  looks like none of them is ``date_invalid``; one that looks right but names no day (31.2.) is
+  ``date_nonexistent``. Empty ``to`` means today; empty ``from`` means the 1st of ``to``'s month —
+  so an empty form is the current billing month.
+- ``preset`` (``this_month | last_month | 7_days``) replaces both dates with that period, cut to
+  :data:`EARLIEST`; an unknown preset is ignored (the buttons are ours).
 - A ``from`` later than ``to`` *as entered* is an error. A ``from`` after today is an error of
   its own (no usage can exist yet). A ``to`` later than today is then *clamped* to today (a
   customer picking "end of this month" should not get an error). A period longer than 12 months
@@ -18,7 +23,12 @@ Rules (documented here because they are product decisions, not accidents):
   (``+420``, ``00420``, or ``420`` before nine digits) is dropped; for other countries the
   ``00`` exit code is dropped (``0049 30`` searches ``4930``, as ``+49 30`` does).
 - ``page`` is a positive integer; anything else means page 1 (paging links are ours, a bad value
-  is not worth an error message).
+  is not worth an error message). ``size`` is one of :data:`PAGE_SIZES`; anything else means
+  :data:`PAGE_SIZE`, silently, for the same reason.
+- ``jump`` is what the customer typed in "go to page": digits (spaces ignored) of a page from 1;
+  anything else is ``page_invalid`` in :attr:`ParseResult.page_error` — the filters stay valid and
+  the page shown is ``page``. Whether the page exists is known only with the record count, so the
+  view checks the upper bound.
 
 :func:`parse` never raises; it returns the query or field errors as message *keys*
 (:data:`MESSAGES` maps them to translated text).
@@ -30,13 +40,15 @@ import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 
 from ..platform.models import UsageFilter, UsageKind
 
 PAGE_SIZE = 50
+PAGE_SIZES = (50, 100, 200)
+PRESETS = ("this_month", "last_month", "7_days")
 MAX_PAGE = 10_000  # 500 000 records: past any real period, a bound for a crafted page number
 MAX_MONTHS = 12
 MAX_B_DIGITS = 20
@@ -44,12 +56,23 @@ EARLIEST = date(2000, 1, 1)
 TYPES = ("all", "voice", "sms", "data", "fee")
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_CZECH = re.compile(r"^(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})$")
+# A comma too: a Czech phone's decimal keypad (inputmode=decimal) has "," where "." would be.
+_CZECH = re.compile(r"^(\d{1,2})[.,]\s*(\d{1,2})[.,]\s*(\d{4})$")
+_ENGLISH = re.compile(r"^(\d{1,2})\s+([a-z]{3,9})\.?,?\s+(\d{4})$", re.IGNORECASE)
 _B_ALLOWED = re.compile(r"^[\d\s+\-/().]*$")
+
+# English month names spelled out here, not from ``calendar`` (that follows the process locale).
+_MONTH_NAMES = "january february march april may june july august september october november december".split()  # noqa: SIM905
+_MONTHS = (
+    {name: n for n, name in enumerate(_MONTH_NAMES, 1)}
+    | {name[:3]: n for n, name in enumerate(_MONTH_NAMES, 1)}
+    | {"sept": 9}
+)
 
 #: Error keys -> translated messages (lazy: resolved in the customer's locale when rendered).
 MESSAGES = {
-    "date_invalid": _l("Enter a date like 1.4.2025."),
+    "date_invalid": _l("Enter a date like 1.4.2026 or 1 Apr 2026."),
+    "date_nonexistent": _l("There is no such day in the calendar."),
     "date_too_old": _l("The call log does not go back that far."),
     "from_after_to": _l("The start date must not be after the end date."),
     "from_in_future": _l("The call log has no records after today yet."),
@@ -62,18 +85,23 @@ MESSAGES = {
 
 @dataclass(frozen=True)
 class CallLogQuery:
-    """A valid call-log query: the period (inclusive days), type, B-number digits and page."""
+    """A valid call-log query: the period (inclusive days), type, B-number digits, page and size."""
 
     date_from: date
     date_to: date
     type: str = "all"
     b_number: str = ""  # digits only
     page: int = 1
+    size: int = PAGE_SIZE
 
     @property
     def offset(self) -> int:
         """Offset of the page's first record."""
-        return (self.page - 1) * PAGE_SIZE
+        return (self.page - 1) * self.size
+
+    def pages(self, total: int) -> int:
+        """How many pages ``total`` records make at this page size (at least one)."""
+        return max(1, (total + self.size - 1) // self.size)
 
     def usage_filter(self, sim_product_id: str) -> UsageFilter:
         """The port's filter for this query on the given SIM."""
@@ -88,7 +116,12 @@ class CallLogQuery:
             "to": self.date_to.isoformat(),
             "type": self.type,
             "b": self.b_number,
+            "size": str(self.size),
         }
+
+    def preset(self, today: date) -> str | None:
+        """The preset whose period this query shows, if any (to mark its button pressed)."""
+        return next((p for p in PRESETS if preset_period(p, today) == (self.date_from, self.date_to)), None)
 
     def edr_filters(self) -> dict[str, str | bool]:
         """The filters as recorded in an EDR: whether a number was searched, never the number
@@ -103,11 +136,17 @@ class CallLogQuery:
 
 @dataclass(frozen=True)
 class ParseResult:
-    """Outcome of :func:`parse`: a query, or errors (field -> key), plus the raw inputs."""
+    """Outcome of :func:`parse`: a query, or errors (field -> key), plus the raw inputs.
+
+    ``jump`` is the page the customer asked for in "go to page" (``query.page`` is the page they
+    were on: the view moves to ``jump`` once it knows the page exists); ``page_error`` says that
+    what they typed there is not a page number. Neither makes the filters invalid."""
 
     query: CallLogQuery | None
     errors: dict[str, str] = field(default_factory=dict)
     raw: dict[str, str] = field(default_factory=dict)
+    jump: int | None = None
+    page_error: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -115,17 +154,27 @@ class ParseResult:
 
 
 def parse_day(text: str) -> date:
-    """``2025-04-01`` or ``1.4.2025`` -> date; ``ValueError`` for anything else."""
+    """``1.4.2026``, ``01. 04. 2026``, ``1 Apr 2026`` or ``2026-04-01`` -> date.
+
+    ``ValueError`` for anything else; :class:`NonexistentDay` (a ``ValueError`` too) when the text
+    has a date's shape but names no day (``31.2.2026``)."""
     text = text.strip()
-    match = _ISO.match(text)
-    if match:
+    if match := _ISO.match(text):
         year, month, day_ = (int(g) for g in match.groups())
-    else:
-        match = _CZECH.match(text)
-        if not match:
-            raise ValueError(f"not a date: {text!r}")
+    elif match := _CZECH.match(text):
         day_, month, year = (int(g) for g in match.groups())
-    return date(year, month, day_)  # ValueError for 31.2. etc.
+    elif (match := _ENGLISH.match(text)) and match.group(2).lower() in _MONTHS:
+        day_, month, year = int(match.group(1)), _MONTHS[match.group(2).lower()], int(match.group(3))
+    else:
+        raise ValueError(f"not a date: {text!r}")
+    try:
+        return date(year, month, day_)
+    except ValueError as exc:
+        raise NonexistentDay(text) from exc
+
+
+class NonexistentDay(ValueError):
+    """A text shaped like a date that names no day of the calendar (``31.2.2026``, ``1.13.2026``)."""
 
 
 def months_back(day_: date, months: int) -> date:
@@ -141,11 +190,29 @@ def default_period(today: date) -> tuple[date, date]:
     return today.replace(day=1), today
 
 
+def preset_period(name: str, today: date) -> tuple[date, date]:
+    """The period of a preset button, never before :data:`EARLIEST` (``KeyError`` if unknown).
+
+    *This month* is the current billing month so far, *last month* the whole previous calendar
+    month, *7 days* today and the six days before it."""
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    periods = {
+        "this_month": default_period(today),
+        "last_month": (last_month_end.replace(day=1), last_month_end),
+        "7_days": (today - timedelta(days=6), today),
+    }
+    date_from, date_to = periods[name]
+    return max(date_from, EARLIEST), max(date_to, EARLIEST)
+
+
 def _parse_date_field(text: str, errors: dict[str, str], name: str) -> date | None:
     if not text.strip():
         return None
     try:
         value = parse_day(text)
+    except NonexistentDay:
+        errors[name] = "date_nonexistent"
+        return None
     except ValueError:
         errors[name] = "date_invalid"
         return None
@@ -185,12 +252,31 @@ def _parse_page(text: str) -> int:
     return page if 1 <= page <= MAX_PAGE else 1
 
 
+def _parse_size(text: str) -> int:
+    return int(text) if text in {str(size) for size in PAGE_SIZES} else PAGE_SIZE
+
+
+def _parse_jump(text: str) -> int | None:
+    """The page typed in "go to page" (``None`` if it is not a page number at all)."""
+    digits = "".join(text.split())
+    if not digits.isdigit() or len(digits) > len(str(MAX_PAGE)) or int(digits) < 1:
+        return None
+    return int(digits)
+
+
 def parse(form: Mapping[str, str], today: date) -> ParseResult:
     """Validate the call-log form against ``today`` (the platform's local date)."""
-    raw = {name: str(form.get(name, "") or "") for name in ("from", "to", "type", "b", "page")}
+    names = ("from", "to", "type", "b", "page", "size", "preset", "jump")
+    raw = {name: str(form.get(name, "") or "") for name in names}
     errors: dict[str, str] = {}
-    date_from = _parse_date_field(raw["from"], errors, "from")
-    date_to = _parse_date_field(raw["to"], errors, "to")
+    preset = raw["preset"].strip()
+    date_from: date | None
+    date_to: date | None
+    if preset in PRESETS:
+        date_from, date_to = preset_period(preset, today)
+    else:
+        date_from = _parse_date_field(raw["from"], errors, "from")
+        date_to = _parse_date_field(raw["to"], errors, "to")
     kind = raw["type"].strip() or "all"
     if kind not in TYPES:
         errors["type"] = "type_invalid"
@@ -211,5 +297,10 @@ def parse(form: Mapping[str, str], today: date) -> ParseResult:
         errors["from"] = "range_too_long"
     if errors:
         return ParseResult(None, errors, raw)
-    query = CallLogQuery(date_from, date_to, kind, b_number, _parse_page(raw["page"].strip()))
-    return ParseResult(query, {}, raw)
+    page = _parse_page(raw["page"].strip())
+    jump = page_error = None
+    if "jump" in form:
+        jump = _parse_jump(raw["jump"])
+        page_error = "page_invalid" if jump is None else None
+    query = CallLogQuery(date_from, date_to, kind, b_number, page, _parse_size(raw["size"].strip()))
+    return ParseResult(query, {}, raw, jump, page_error)

@@ -58,6 +58,7 @@ def test_filters_map_to_the_port_filter():
         "to": "2026-02-28",
         "type": "sms",
         "b": "602777",
+        "size": "50",
     }
     assert parse({"type": "all"}, TODAY).query.usage_filter("p").kinds == ()
 
@@ -80,7 +81,8 @@ def test_bad_page_means_first_page(page):
     ("form", "field", "key"),
     [
         ({"from": "nonsense"}, "from", "date_invalid"),
-        ({"to": "32.1.2026"}, "to", "date_invalid"),
+        ({"to": "32.1.2026"}, "to", "date_nonexistent"),  # a date's shape, but no such day
+        ({"to": "1/2/2026"}, "to", "date_invalid"),  # ambiguous (1 Feb or 2 Jan?): not accepted
         ({"from": "1.1.1999", "to": "1.2.1999"}, "from", "date_too_old"),
         ({"from": "10.3.2026", "to": "1.3.2026"}, "from", "from_after_to"),
         ({"from": "2026-04-01"}, "from", "from_in_future"),  # no usage can exist yet

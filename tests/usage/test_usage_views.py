@@ -44,7 +44,14 @@ def test_section_defaults_to_first_sim_and_current_billing_month(
     body = response.get_data(as_text=True)
     assert 'data-sc-section="usage"' in body and "data-sc-focus" in body
     first = today().replace(day=1)
-    assert f'value="{first.isoformat()}"' in body and f'value="{today().isoformat()}"' in body
+    # the fields show the period the Czech way (the paging values carry ISO dates)
+    assert re.search(
+        rf'id="sc-usage-from" name="from"[^>]*value="{first.day}.{first.month}.{first.year}"', body
+    )
+    assert re.search(
+        rf'id="sc-usage-to" name="to"[^>]*value="{today().day}.{today().month}.{today().year}"', body
+    )
+    assert f'name="from" value="{first.isoformat()}"' in body
     assert f'name="sim" value="{sim.product_id}"' in body  # one SIM: no selector, a hidden field
     expected = direct_count(sim.product_id, first, today())
     assert total_of(body) == expected == summary_count(body)
@@ -198,9 +205,9 @@ def test_csv_export_streams_the_filtered_period(app, post, sign_in, sim_of, dire
     lines = raw.decode("utf-8-sig").split("\r\n")
     assert lines[-1] == ""
     header, rows = lines[0], lines[1:-1]
-    assert header.count(";") == 8
+    assert header.count(";") == 9
     assert len(rows) == expected
-    assert all(row.count(";") >= 8 for row in rows)
+    assert all(row.count(";") >= 9 for row in rows)
     charges = [row.rsplit(";", 1)[1] for row in rows]
     assert all(re.fullmatch(r"\d+,\d\d", c) for c in charges), charges[:5]
     assert any(re.search(r";\d+,\d;", row) for row in rows)  # data volume in MB with a decimal comma
