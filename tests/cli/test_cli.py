@@ -149,6 +149,7 @@ def test_serve_refuses_the_in_memory_store(tmp_path):
             ),
             "DEMO_MOBIL_EDR_SECRET": "s" * 32,
             "ZELENA_SSO_SECRET": "z" * 40,
+            "DEMO_MOBIL_PAYMENT_SECRET": "p" * 32,
             "SELFCARE_REDIS_URL": "memory://",
         },
         capture_output=True,

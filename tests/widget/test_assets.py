@@ -142,6 +142,7 @@ def test_embed_snippet_integrity_matches_the_bytes_served_over_http(tmp_path, mo
         "SELFCARE_PARTNERS_FILE": str(docs / "partners.example.toml"),
         "DEMO_MOBIL_EDR_SECRET": "s" * 32,
         "ZELENA_SSO_SECRET": "z" * 40,
+        "DEMO_MOBIL_PAYMENT_SECRET": "p" * 32,
     }
     result = subprocess.run(
         [
