@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 import redis
@@ -19,15 +20,18 @@ from . import codec
 from .models import (
     BillingAccount,
     ContactDetails,
+    CurrentSpend,
     Customer,
     Invoice,
     InvoiceLine,
     Order,
     Package,
     PackageOffer,
+    Payment,
     Sim,
     SimCard,
     SimSettings,
+    TopUp,
     UnitBucket,
     UsageFilter,
     UsagePage,
@@ -52,6 +56,7 @@ TTL = {
     "invoices": 300,
     "invoice": 600,
     "lines": 3600,  # lines of an issued bill do not change
+    "spend": 60,  # unbilled charges grow with usage; also invalidated by the customer's own orders
     "buckets": 30,  # remaining units move with usage; the overview shows "as of"
 }
 OWNER_TTL = 3600
@@ -86,8 +91,12 @@ class CachedPlatform:
             log.warning("cache unavailable; reading from the platform")
             return load()
         if hit is not None:
-            # codec.loads rebuilds a value of type ``tp``, and ``tp`` is ``type[T]``.
-            return cast(T, codec.loads(tp, hit))
+            try:
+                # codec.loads rebuilds a value of type ``tp``, and ``tp`` is ``type[T]``.
+                return cast(T, codec.loads(tp, hit))
+            except (KeyError, TypeError, ValueError):
+                # An entry written by an older release (a field since added): read it afresh.
+                log.info("stale %s cache entry; reading from the platform", kind)
         value = load()
         try:
             self.store.set(full_key, codec.dumps(value), ex=TTL[kind])
@@ -125,7 +134,12 @@ class CachedPlatform:
     def list_sims(self, customer_id: str) -> list[Sim]:
         def load() -> list[Sim]:
             sims = self.inner.list_sims(customer_id)
-            self._remember_owner(customer_id, [s.service_id for s in sims] + [s.product_id for s in sims])
+            self._remember_owner(
+                customer_id,
+                [s.service_id for s in sims]
+                + [s.product_id for s in sims]
+                + sorted({s.billing_account_id for s in sims} - {""}),
+            )
             return sims
 
         return self._cached("sims", self._customer_key(customer_id), list[Sim], load)
@@ -206,6 +220,14 @@ class CachedPlatform:
             "lines", invoice_id, list[InvoiceLine], lambda: self.inner.list_invoice_lines(invoice_id)
         )
 
+    def current_spend(self, billing_account_id: str) -> CurrentSpend | None:
+        # Keyed by the owner's generation (list_sims remembers who owns the account), so the
+        # customer's own order shows in the spend at once.
+        owner = cast("str | None", self.store.get(f"{PREFIX}owner:{billing_account_id}"))
+        key = f"{billing_account_id}:{self._generation('c:' + owner) if owner else '0'}"
+        tp = cast("type[CurrentSpend | None]", CurrentSpend | None)
+        return self._cached("spend", key, tp, lambda: self.inner.current_spend(billing_account_id))
+
     # -- call log: never cached (filters vary, the platform pages) ----------------------------
 
     def list_usage(self, customer_id: str, filter: UsageFilter, offset: int, limit: int) -> UsagePage:
@@ -236,3 +258,48 @@ class CachedPlatform:
 
     def authenticate(self, partner_id: str, login: str, password: str) -> str:
         return self.inner.authenticate(partner_id, login, password)
+
+    def set_password(
+        self, partner_id: str, customer_id: str, new_password: str, current_password: str | None = None
+    ) -> None:
+        self.inner.set_password(partner_id, customer_id, new_password, current_password)
+
+    # -- payments and top-ups: writes invalidate the bill and the credit ---------------------------
+
+    def record_payment(
+        self,
+        customer_id: str,
+        billing_account_id: str,
+        invoice_id: str,
+        amount: Decimal,
+        idempotency_key: str,
+        reference: str,
+    ) -> Payment:
+        try:
+            return self.inner.record_payment(
+                customer_id, billing_account_id, invoice_id, amount, idempotency_key, reference
+            )
+        finally:
+            # Bills are cached by id and by account (no customer generation): drop both.
+            self.store.delete(f"{PREFIX}invoice:{invoice_id}", f"{PREFIX}invoices:{billing_account_id}")
+            self._bump("c:" + customer_id)
+
+    def top_up(
+        self,
+        customer_id: str,
+        billing_account_id: str,
+        sim_product_id: str,
+        bucket_id: str,
+        amount: Decimal,
+        idempotency_key: str,
+    ) -> TopUp:
+        try:
+            return self.inner.top_up(
+                customer_id, billing_account_id, sim_product_id, bucket_id, amount, idempotency_key
+            )
+        finally:
+            self._bump("c:" + customer_id, "p:" + sim_product_id)
+
+    def list_top_ups(self, sim_product_id: str) -> list[TopUp]:
+        # Never cached: the history is read right after a top-up to show it.
+        return self.inner.list_top_ups(sim_product_id)

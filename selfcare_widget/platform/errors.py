@@ -30,3 +30,7 @@ class Rejected(PlatformError):
 
 class Unavailable(PlatformError):
     """The platform could not be reached, timed out, failed or answered nonsense."""
+
+
+class NotSupported(Unavailable):
+    """The platform does not implement the call (``501 Not Implemented``): not an outage."""

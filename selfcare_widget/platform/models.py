@@ -60,6 +60,7 @@ class Tariff:
 
     offering_id: str
     name: str
+    prepaid: bool = False  # paid from credit (no monthly fee): top-ups, no spend since the last bill
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,15 @@ class Invoice:
     def is_overdue(self, today: date) -> bool:
         return not self.is_paid and today > self.due_date
 
+    @property
+    def taxable_supply_date(self) -> date:
+        """DUZP, the date of taxable supply: for a bill of a period, the period's last day.
+
+        Czech VAT Act § 21 (8): a supply charged per period is made on the last day of that
+        period, which differs from the issue date (the day after it, or later).
+        """
+        return self.period_end
+
 
 @dataclass(frozen=True)
 class InvoiceLine:
@@ -191,6 +201,8 @@ class InvoiceLine:
     vat_rate: Decimal  # 0.21
     vat: Decimal
     amount_incl_vat: Decimal
+    product_id: str = ""  # the SIM product (or package) the line was charged on
+    msisdn: str = ""  # the number it belongs to (digits); "" for account-level charges
 
 
 @dataclass(frozen=True)
@@ -255,6 +267,7 @@ class UnitBucket:
     initial: Decimal | None = None
     valid_until: datetime | None = None
     package_product_id: str = ""  # set when an add-on package granted the bucket
+    unlimited: bool = False  # the allowance is sold as unlimited (``initial`` is a fair-use cap)
 
     @property
     def used_up(self) -> bool:
@@ -269,6 +282,28 @@ class UnitBucket:
 
 
 @dataclass(frozen=True)
+class SimSpend:
+    """The part of the current spend charged to one SIM."""
+
+    sim_product_id: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class CurrentSpend:
+    """What a billing account has spent since its last bill (TMF678 rates not yet billed), incl. VAT."""
+
+    billing_account_id: str
+    amount: Decimal
+    since: date | None = None  # start of the earliest period the unbilled charges cover
+    by_sim: tuple[SimSpend, ...] = ()
+
+    def for_sim(self, sim_product_id: str) -> Decimal | None:
+        """The SIM's share, or None when no charge names it."""
+        return next((s.amount for s in self.by_sim if s.sim_product_id == sim_product_id), None)
+
+
+@dataclass(frozen=True)
 class SmsMessage:
     """A text message sent through the platform (TMF681)."""
 
@@ -276,3 +311,28 @@ class SmsMessage:
     to: str
     content: str
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A payment the platform recorded against a bill (TMF676 Payment)."""
+
+    id: str
+    correlator_id: str  # the widget's idempotency key
+    invoice_id: str
+    amount: Decimal
+    status: str
+    created: bool = True  # False when the platform returned an existing payment for the key
+
+
+@dataclass(frozen=True)
+class TopUp:
+    """A prepaid credit top-up (TMF654 TopupBalance)."""
+
+    id: str
+    sim_product_id: str
+    amount: Decimal
+    status: str  # TMF654 ActionStatusType: created | completed | failed | cancelled
+    requested: datetime | None = None
+    correlator_id: str = ""
+    created: bool = True  # False when the platform returned an existing top-up for the key

@@ -7,20 +7,24 @@ errors of :mod:`selfcare_widget.platform.errors`.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Protocol
 
 from .models import (
     BillingAccount,
     ContactDetails,
+    CurrentSpend,
     Customer,
     Invoice,
     InvoiceLine,
     Order,
     Package,
     PackageOffer,
+    Payment,
     Sim,
     SimCard,
     SimSettings,
+    TopUp,
     UnitBucket,
     UsageFilter,
     UsagePage,
@@ -75,6 +79,11 @@ class Platform(Protocol):
 
     def list_invoice_lines(self, invoice_id: str) -> list[InvoiceLine]: ...
 
+    def current_spend(self, billing_account_id: str) -> CurrentSpend | None:
+        """Charges not yet billed (TMF678 rates with ``isBilled=false``); None when the platform
+        does not offer them (404/501)."""
+        ...
+
     # call log (TMF635 + summary extension)
     def list_usage(self, customer_id: str, filter: UsageFilter, offset: int, limit: int) -> UsagePage:
         """One page of the filtered call log, newest first."""
@@ -92,4 +101,42 @@ class Platform(Protocol):
 
     def authenticate(self, partner_id: str, login: str, password: str) -> str:
         """Customer id for valid credentials; raises Rejected('invalidCredentials') otherwise."""
+        ...
+
+    def set_password(
+        self, partner_id: str, customer_id: str, new_password: str, current_password: str | None = None
+    ) -> None:
+        """Set the customer's password. With ``current_password`` the platform checks it first
+        (``Rejected('invalidCredentials')`` when wrong); without, the caller has verified the
+        customer itself (a reset after a code sent to the line)."""
+        ...
+
+    # payments (TMF676) and prepaid top-ups (TMF654)
+    def record_payment(
+        self,
+        customer_id: str,
+        billing_account_id: str,
+        invoice_id: str,
+        amount: Decimal,
+        idempotency_key: str,
+        reference: str,
+    ) -> Payment:
+        """Record a card payment of a bill (``reference``: the gateway's transaction id); the same
+        ``idempotency_key`` returns the first payment (created=False)."""
+        ...
+
+    def top_up(
+        self,
+        customer_id: str,
+        billing_account_id: str,
+        sim_product_id: str,
+        bucket_id: str,
+        amount: Decimal,
+        idempotency_key: str,
+    ) -> TopUp:
+        """Add ``amount`` CZK to the SIM's credit bucket; the same key returns the first top-up."""
+        ...
+
+    def list_top_ups(self, sim_product_id: str) -> list[TopUp]:
+        """Top-ups of the SIM's credit, newest first."""
         ...

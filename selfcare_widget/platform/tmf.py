@@ -42,19 +42,22 @@ from urllib3.util.retry import Retry
 from . import tmf_mapping as tmf
 from .breaker import CircuitBreaker
 from .deadline import DeadlineAdapter, DeadlineExceeded, DeadlineTimeout, deadline_scope, remaining
-from .errors import NotFound, PlatformError, Rejected, Unavailable
+from .errors import NotFound, NotSupported, PlatformError, Rejected, Unavailable
 from .models import (
     BillingAccount,
     ContactDetails,
+    CurrentSpend,
     Customer,
     Invoice,
     InvoiceLine,
     Order,
     Package,
     PackageOffer,
+    Payment,
     Sim,
     SimCard,
     SimSettings,
+    TopUp,
     UnitBucket,
     UsageFilter,
     UsagePage,
@@ -83,6 +86,7 @@ PREPAY_BALANCE = "/tmf-api/prepayBalanceManagement/v4"
 ACCOUNT = "/tmf-api/accountManagement/v4"
 CUSTOMER_BILL = "/tmf-api/customerBillManagement/v4"
 COMMUNICATION = "/tmf-api/communicationManagement/v4"
+PAYMENT = "/tmf-api/paymentManagement/v4"
 SELFCARE = "/selfcare/v1"
 #: Each has its own circuit breaker.
 API_BASES = (
@@ -97,6 +101,7 @@ API_BASES = (
     ACCOUNT,
     CUSTOMER_BILL,
     COMMUNICATION,
+    PAYMENT,
     SELFCARE,
 )
 
@@ -312,7 +317,8 @@ class TmfPlatform:
             response = self._exchange(
                 method, path, request_id, params=params, body=body, headers=headers, deadline=deadline
             )
-            ok = response.status_code < 500
+            # 501: the platform lacks an optional call (e.g. unbilled charges) - not a failure.
+            ok = response.status_code < 500 or response.status_code == 501
             return response, request_id
         except Unavailable:
             ok = False
@@ -394,6 +400,8 @@ class TmfPlatform:
         status = response.status_code
         if status == 404:
             raise NotFound(path)
+        if status == 501:
+            raise NotSupported(f"platform does not implement {method} {path}")
         if status in (409, 422):
             code, reason = _error_code_reason(response)
             raise Rejected(code or "rejected", reason)
@@ -634,6 +642,27 @@ class TmfPlatform:
             own = _owned(rates, lambda r: tmf.rate_bill_id(r) == invoice_id, "appliedCustomerBillingRate")
             return [tmf.invoice_line(r) for r in own]
 
+    def current_spend(self, billing_account_id: str) -> CurrentSpend | None:
+        """Charges of the account not yet billed, summed; None when the platform lacks the call.
+
+        TMF678 ``appliedCustomerBillingRate`` filtered by ``billingAccount.id`` and ``isBilled``;
+        every rate is checked again (account, not billed), so a server ignoring a filter never
+        adds billed lines or another account's charges.
+        """
+        params = {"billingAccount.id": billing_account_id, "isBilled": "false"}
+        try:
+            rates = self._get_list(f"{CUSTOMER_BILL}/appliedCustomerBillingRate", params)
+        except (NotFound, NotSupported):
+            log.info("platform offers no unbilled charges for account %s", billing_account_id)
+            return None
+        with _mapping("appliedCustomerBillingRate"):
+            own = _owned(
+                rates,
+                lambda r: tmf.rate_account_id(r) == billing_account_id and not tmf.rate_is_billed(r),
+                "appliedCustomerBillingRate",
+            )
+            return tmf.current_spend(billing_account_id, own)
+
     # ------------------------------------------------------------------ call log (TMF635)
 
     def list_usage(self, customer_id: str, filter: UsageFilter, offset: int, limit: int) -> UsagePage:
@@ -724,6 +753,72 @@ class TmfPlatform:
         if not customer_id:
             raise Unavailable("authenticate answered no customer")
         return customer_id
+
+    def set_password(
+        self, partner_id: str, customer_id: str, new_password: str, current_password: str | None = None
+    ) -> None:
+        """Set the password; with ``current_password``, only if the platform accepts it."""
+        body = {"partnerId": partner_id, "customerId": customer_id, "newPassword": new_password}
+        if current_password is not None:
+            body["currentPassword"] = current_password
+        response, request_id = self._transport("POST", f"{SELFCARE}/password", body=body)
+        if response.status_code == 401:
+            # The customer's current password was wrong, not our platform credential.
+            raise Rejected("invalidCredentials")
+        if not 200 <= response.status_code < 300:
+            self._raise_for(response, "POST", f"{SELFCARE}/password", request_id)
+
+    # ------------------------------------------------------------------ payments (TMF676, TMF654)
+
+    def record_payment(
+        self,
+        customer_id: str,
+        billing_account_id: str,
+        invoice_id: str,
+        amount: Decimal,
+        idempotency_key: str,
+        reference: str,
+    ) -> Payment:
+        """Record a bill payment; the same ``idempotency_key`` returns the first one (created=False)."""
+        body = tmf.payment_body(
+            customer_id, billing_account_id, invoice_id, amount, idempotency_key, reference
+        )
+        data, response = self._call("POST", f"{PAYMENT}/payment", body=body)
+        with _mapping("payment"):
+            result = tmf.payment(data, created=response.status_code == 201)
+        log.info("payment %s of bill %s (created=%s)", result.id, invoice_id, result.created)
+        return result
+
+    def top_up(
+        self,
+        customer_id: str,
+        billing_account_id: str,
+        sim_product_id: str,
+        bucket_id: str,
+        amount: Decimal,
+        idempotency_key: str,
+    ) -> TopUp:
+        """Top up a credit bucket; the same ``idempotency_key`` returns the first top-up."""
+        body = tmf.topup_body(
+            customer_id, billing_account_id, sim_product_id, bucket_id, amount, idempotency_key
+        )
+        data, response = self._call("POST", f"{PREPAY_BALANCE}/topupBalance", body=body)
+        with _mapping("topupBalance"):
+            result = tmf.top_up(data, created=response.status_code == 201)
+        log.info("top-up %s of product %s (created=%s)", result.id, sim_product_id, result.created)
+        return result
+
+    def list_top_ups(self, sim_product_id: str) -> list[TopUp]:
+        """Top-ups of the SIM, newest first."""
+        items = self._get_list(f"{PREPAY_BALANCE}/topupBalance", {"product.id": sim_product_id})
+        with _mapping("topupBalance"):
+            own = _owned(
+                items,
+                lambda t: sim_product_id in {tmf.text(p["id"]) for p in tmf.objects(t.get("product"))},
+                "topupBalance",
+            )
+            result = [tmf.top_up(t) for t in own]
+        return sorted(result, key=lambda t: (t.requested is not None, t.requested), reverse=True)
 
 
 # ---------------------------------------------------------------------- helpers

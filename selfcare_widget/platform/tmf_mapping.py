@@ -21,16 +21,20 @@ from .models import (
     BillingAccount,
     BucketKind,
     ContactDetails,
+    CurrentSpend,
     Customer,
     Invoice,
     InvoiceLine,
     Order,
     Package,
     PackageOffer,
+    Payment,
     Sim,
     SimCard,
     SimSettings,
+    SimSpend,
     Tariff,
+    TopUp,
     UnitBucket,
     UsageFilter,
     UsageKind,
@@ -324,12 +328,30 @@ def sim(data: Json) -> Sim:
         msisdn=identifier_text(chars["msisdn"]),
         iccid=identifier_text(chars.get("iccid")),
         state=text(data.get("status")),
-        tariff=Tariff(offering_id=text(offering["id"]), name=text(offering.get("name"))),
+        tariff=Tariff(
+            offering_id=text(offering["id"]), name=text(offering.get("name")), prepaid=is_prepaid_line(data)
+        ),
         service_id=first_id(data.get("realizingService")),
         resource_id=first_id(data.get("realizingResource")),
         billing_account_id=ref_id(data.get("billingAccount")),
         start_date=optional_date(data.get("startDate")),
     )
+
+
+def is_prepaid_line(data: Json) -> bool:
+    """A SIM line paid from credit: its ``productPrice`` names a recurring price, and it is 0.
+
+    A line without prices is taken as postpaid (no top-up offered for it).
+    """
+    amounts = []
+    for price in objects(obj(data).get("productPrice")):
+        if not same(obj(price).get("priceType"), "recurring"):
+            continue
+        amount = obj(obj(price).get("price") or {}).get("taxIncludedAmount")
+        if amount is None:  # a recurring price of unknown amount: not known to be free
+            return False
+        amounts.append(money(amount))
+    return bool(amounts) and all(a == 0 for a in amounts)
 
 
 def package(data: Json) -> Package:
@@ -412,6 +434,19 @@ def bill_account_id(bill: Json) -> str:
 def rate_bill_id(rate: Json) -> str:
     """The bill a TMF678 applied billing rate belongs to."""
     return ref_id(obj(rate).get("bill"))
+
+
+def rate_account_id(rate: Json) -> str:
+    """The billing account a TMF678 applied billing rate is charged to."""
+    return ref_id(obj(rate).get("billingAccount"))
+
+
+def rate_is_billed(rate: Json) -> bool:
+    """Whether a TMF678 applied billing rate is already on a bill (``isBilled``, else a ``bill``)."""
+    rate = obj(rate)
+    if rate.get("isBilled") is not None:
+        return boolean(rate["isBilled"])
+    return bool(rate_bill_id(rate))
 
 
 def bucket_product_id(bucket: Json) -> str:
@@ -571,6 +606,9 @@ def invoice_line(data: Json) -> InvoiceLine:
     taxes = objects(data.get("appliedTax"))
     rate = decimal(taxes[0]["taxRate"]) if taxes else Decimal("0")
     vat = sum((money(t["taxAmount"]) for t in taxes), Decimal("0")) if taxes else incl - excl
+    # The number a line belongs to: its ``msisdn`` characteristic (the view falls back to the
+    # inventory through ``product`` when a platform does not send it).
+    number = characteristics(data.get("characteristic")).get("msisdn")
     return InvoiceLine(
         id=text(data["id"]),
         name=text(data.get("name")),
@@ -580,6 +618,32 @@ def invoice_line(data: Json) -> InvoiceLine:
         vat_rate=rate,
         vat=vat,
         amount_incl_vat=incl,
+        product_id=ref_id(data.get("product")),
+        msisdn=identifier_text(number) if number else "",
+    )
+
+
+def current_spend(billing_account_id: str, rates: Iterable[Json]) -> CurrentSpend:
+    """Unbilled TMF678 applied billing rates of one account -> :class:`CurrentSpend` (incl. VAT)."""
+    total = Decimal("0")
+    by_sim: dict[str, Decimal] = {}
+    since: date | None = None
+    for rate in rates:
+        rate = obj(rate)
+        amount = money(rate["taxIncludedAmount"])
+        total += amount
+        product = ref_id(rate.get("product"))
+        if product:
+            by_sim[product] = by_sim.get(product, Decimal("0")) + amount
+        start = obj(rate.get("periodCoverage") or {}).get("startDateTime")
+        day = local_date(start) if start else None
+        if day and (since is None or day < since):
+            since = day
+    return CurrentSpend(
+        billing_account_id=billing_account_id,
+        amount=total,
+        since=since,
+        by_sim=tuple(SimSpend(pid, amount) for pid, amount in sorted(by_sim.items())),
     )
 
 
@@ -663,6 +727,7 @@ def bucket(data: Json) -> UnitBucket:
         initial=decimal(obj(initial)["amount"]) if initial is not None else None,
         valid_until=local_datetime(end) if end else None,
         package_product_id=text(products[1]["id"]) if len(products) > 1 else "",
+        unlimited=boolean(data["isUnlimited"]) if data.get("isUnlimited") is not None else False,
     )
 
 
@@ -681,3 +746,85 @@ def sms_body(msisdn: str, content: str, sender: str) -> dict[str, Any]:
         "receiver": [{"phoneNumber": number}],
         "sender": {"name": sender},
     }
+
+
+# --------------------------------------------------------------------------- TMF676 payment, TMF654 top-up
+
+#: The payment method of a card payment made in the partner's gateway (TMF676 paymentMethod id).
+GATEWAY_PAYMENT_METHOD = "partnerCardGateway"
+
+
+def payment_body(
+    customer_id: str, billing_account_id: str, invoice_id: str, amount: Decimal, key: str, reference: str
+) -> dict[str, Any]:
+    """TMF676 ``Payment_Create`` for a card payment of one bill; ``correlatorId`` = idempotency key."""
+    total = {"unit": "CZK", "value": amount}
+    return {
+        "correlatorId": key,
+        "authorizationCode": reference,
+        "description": "Card payment in the partner's gateway",
+        "account": {"id": billing_account_id, "@referredType": "BillingAccount"},
+        "payer": {"id": customer_id, "role": "customer", "@referredType": "Customer"},
+        "paymentMethod": {"id": GATEWAY_PAYMENT_METHOD, "name": "Card (partner gateway)"},
+        "channel": {"id": "selfcare-widget", "name": "Self-care widget"},
+        "totalAmount": total,
+        "amount": total,
+        "paymentItem": [
+            {
+                "item": {"id": invoice_id, "@referredType": "CustomerBill"},
+                "totalAmount": total,
+                "amount": total,
+            }
+        ],
+    }
+
+
+def payment(data: Json, created: bool) -> Payment:
+    """TMF676 payment -> :class:`Payment`; ``created`` is False for a replayed key."""
+    data = obj(data)
+    items = objects(data.get("paymentItem"))
+    return Payment(
+        id=text(data["id"]),
+        correlator_id=text(data.get("correlatorId")),
+        invoice_id=ref_id(items[0].get("item")) if items else "",
+        amount=money(data["totalAmount"]),
+        status=text(data.get("status")),
+        created=created,
+    )
+
+
+def topup_body(
+    customer_id: str, billing_account_id: str, sim_product_id: str, bucket_id: str, amount: Decimal, key: str
+) -> dict[str, Any]:
+    """TMF654 ``TopupBalance_Create`` of ``amount`` CZK to a credit bucket.
+
+    TMF654 has no client identifier: ``correlatorId`` (as in TMF676) is the idempotency key,
+    a documented extension (docs/platform-contract.md).
+    """
+    return {
+        "correlatorId": key,
+        "amount": {"amount": amount, "units": "CZK"},
+        "usageType": "monetary",
+        "bucket": {"id": bucket_id},
+        "partyAccount": {"id": billing_account_id},
+        "product": [{"id": sim_product_id}],
+        "requestor": {"id": customer_id, "role": "customer", "@referredType": "Customer"},
+        "paymentMethod": {"id": GATEWAY_PAYMENT_METHOD, "name": "Card (partner gateway)"},
+        "channel": {"id": "selfcare-widget", "name": "Self-care widget"},
+    }
+
+
+def top_up(data: Json, created: bool = True) -> TopUp:
+    """TMF654 topup balance -> :class:`TopUp`."""
+    data = obj(data)
+    products = objects(data.get("product"))
+    requested = data.get("requestedDate")
+    return TopUp(
+        id=text(data["id"]),
+        sim_product_id=text(products[0]["id"]) if products else "",
+        amount=decimal(obj(data["amount"])["amount"]),
+        status=text(data["status"]),
+        requested=local_datetime(requested) if requested else None,
+        correlator_id=text(data.get("correlatorId")),
+        created=created,
+    )

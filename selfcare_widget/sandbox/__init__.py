@@ -37,6 +37,8 @@ def create_sandbox_app(
         api_inventory,
         api_messaging,
         api_party,
+        api_payment,
+        api_prepay,
         api_usage,
         crm,
         db,
@@ -92,8 +94,12 @@ def create_sandbox_app(
         (api_usage, ("usage_bp", "summary_bp")),
         (api_billing, ("billing_bp",)),
         (api_messaging, ("messaging_bp",)),
+        (api_prepay, ("adjust_bp",)),
+        (api_payment, ("payment_bp", "topup_bp")),
     ):
         for name in names:
             app.register_blueprint(getattr(module, name))
+    api_prepay.init_prepay(app)
+    api_payment.init_payment(app)
     crm.init_crm(app, crm_secrets)
     return app

@@ -16,7 +16,13 @@ BILL_ATTRS = {
     "state": Attr("state"),
     "billDate": Attr("bill_date", kind="date"),
 }
-RATE_ATTRS = {"id": Attr("id"), "bill.id": Attr("bill_id")}
+RATE_ATTRS = {
+    "id": Attr("id"),
+    "bill.id": Attr("bill_id"),
+    # Charges not yet on a bill (the current spend) are stored with an empty bill_id.
+    "billingAccount.id": Attr("json_extract(doc, '$.billingAccount.id')"),
+    "isBilled": Attr("CASE WHEN bill_id = '' THEN 'false' ELSE 'true' END", normalize=str.lower),
+}
 
 
 @billing_bp.get("/customerBill")

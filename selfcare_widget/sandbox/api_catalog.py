@@ -9,9 +9,21 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, Response, jsonify, request
 
+from .api_prepay import charge_credit
 from .db import dumps, immediate, load_doc, request_conn
 from .errors import ApiError, bad_request
-from .resources import BASE, OFFERINGS, PRAGUE, addon_product_doc, bucket_doc, href, month_end, sim_msisdn
+from .resources import (
+    BASE,
+    OFFERINGS,
+    PRAGUE,
+    addon_product_doc,
+    bucket_doc,
+    href,
+    month_end,
+    net_for_gross,
+    sim_msisdn,
+    unbilled_rate_doc,
+)
 from .tmf630 import Attr, list_response, one_response
 
 catalog_bp = Blueprint("tmf620", __name__, url_prefix=BASE["620"])
@@ -176,6 +188,8 @@ def _fulfil(
     for n, (offering_id, sim_id) in enumerate(wanted, start=1):
         sim = _check(conn, customer, offering_id, sim_id)
         offering = OFFERINGS[offering_id]
+        # TMF654 adjustBalance: a prepaid SIM pays from its credit (422 when it does not cover it)
+        charge_credit(conn, customer, sim, offering.price, order_id, offering.name)
         product_id = "prod-" + uuid.uuid4().hex[:16]
         product = addon_product_doc(product_id, customer, sim, offering, today)
         product["productOrderItem"] = [
@@ -197,12 +211,34 @@ def _fulfil(
         for k, (kind, amount) in enumerate(offering.grants):
             bucket_id = f"bkt-{product_id[5:]}-{k}"
             bucket = bucket_doc(
-                bucket_id, kind, [sim_id, product_id], amount, amount, today, month_end(today), offering.name
+                bucket_id,
+                kind,
+                [sim_id, product_id],
+                amount,
+                amount,
+                today,
+                month_end(today),
+                offering.name,
+                kind in offering.unlimited,
             )
             conn.execute(
                 "INSERT INTO bucket VALUES (?,?,?,?,?,?)",
                 (bucket_id, customer, sim_id, product_id, kind, dumps(bucket)),
             )
+        if OFFERINGS[sim["productOffering"]["id"]].price:  # postpaid: the package is on the next bill
+            rate_id = f"acbr-u-{product_id[5:]}"
+            rate = unbilled_rate_doc(
+                rate_id,
+                billing_account_id=sim["billingAccount"]["id"],
+                product_id=sim_id,
+                name=offering.name,
+                kind="package",
+                net=net_for_gross(offering.price),
+                day=today,
+                period_start=today.replace(day=1),
+                period_end=month_end(today),
+            )
+            conn.execute("INSERT INTO applied_rate VALUES (?,?,?,?)", (rate_id, "", 0, dumps(rate)))
         items.append(
             {
                 "id": str(n),

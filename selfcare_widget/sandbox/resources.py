@@ -26,6 +26,7 @@ BASE = {
     "639": "/tmf-api/resourceInventoryManagement/v4",
     "654": "/tmf-api/prepayBalanceManagement/v4",
     "666": "/tmf-api/accountManagement/v4",
+    "676": "/tmf-api/paymentManagement/v4",  # the spec says /payment/v4/ (DESIGN §4)
     "678": "/tmf-api/customerBillManagement/v4",
     "681": "/tmf-api/communicationManagement/v4",
     "selfcare": "/selfcare/v1",
@@ -89,6 +90,7 @@ class Offering:
     allowed_for: tuple[str, ...] = ()  # add-ons: tariff offering ids
     lifecycle: str = "Launched"
     updated: date = date(2024, 1, 1)  # TMF620 lastUpdate (midnight Europe/Prague); fixed, not seeded
+    unlimited: tuple[str, ...] = ()  # usage types sold as unlimited (the grant is a fair-use cap)
 
 
 ALL_TARIFFS = ("tariff-pohoda", "tariff-start", "tariff-datovy")
@@ -110,6 +112,7 @@ CATALOG: tuple[Offering, ...] = (
         49900,
         "Neomezené volání (5 000 minut) a 10 GB dat.",
         (("voice", 5000), ("sms", 500), ("data", 10240)),
+        unlimited=("voice",),
     ),
     Offering(
         "addon-50sms",
@@ -148,6 +151,7 @@ CATALOG: tuple[Offering, ...] = (
         (("voice", 3000),),
         ALL_TARIFFS,
         updated=date(2025, 6, 1),
+        unlimited=("voice",),
     ),
     Offering(
         "addon-100min-100sms",
@@ -287,10 +291,14 @@ def bucket_doc(
     start: date,
     end: date,
     name: str | None = None,
+    unlimited: bool = False,
 ) -> dict:
-    """TMF654 Bucket body; amounts are in the bucket's units (CZK for monetary)."""
+    """TMF654 Bucket body; amounts are in the bucket's units (CZK for monetary).
+
+    ``isUnlimited`` (our extension, like ``initialValue``) marks an allowance sold as unlimited.
+    """
     units = UNITS[usage_type]
-    doc = {
+    doc: dict[str, Any] = {
         "id": bucket_id,
         "href": href("654", "bucket", bucket_id),
         "name": name or BUCKET_NAMES[usage_type],
@@ -303,6 +311,8 @@ def bucket_doc(
     }
     if usage_type != "monetary":
         doc["initialValue"] = {"amount": initial, "units": units}
+    if unlimited:
+        doc["isUnlimited"] = True
     return doc
 
 
@@ -453,14 +463,17 @@ def applied_rate_doc(
     bill_date: date,
     period_start: date,
     period_end: date,
+    msisdn: str = "",
 ) -> dict:
     """TMF678 AppliedCustomerBillingRate body: one billed line of ``net`` hellers.
 
     VAT is 21 % of this line, rounded half-up to whole hellers (:func:`vat_of`), so a bill's
-    totals are exactly the sums of its lines.
+    totals are exactly the sums of its lines. ``product`` names the SIM product the line was
+    charged on and the ``msisdn`` characteristic its number (a tax document lists lines per
+    number, and a terminated SIM may no longer be in the inventory to look it up).
     """
     vat = vat_of(net)
-    return {
+    doc: dict[str, Any] = {
         "id": rate_id,
         "href": href("678", "appliedCustomerBillingRate", rate_id),
         "name": name,
@@ -471,6 +484,41 @@ def applied_rate_doc(
         "taxIncludedAmount": money(net + vat),
         "appliedTax": [{"taxCategory": "VAT", "taxRate": 0.21, "taxAmount": money(vat)}],
         "bill": {"id": bill_id, "href": href("678", "customerBill", bill_id)},
+        "billingAccount": {"id": billing_account_id},
+        "product": {"id": product_id},
+        "periodCoverage": _period(period_start, period_end),
+        "@type": "AppliedCustomerBillingRate",
+    }
+    if msisdn:
+        doc["characteristic"] = [{"name": "msisdn", "valueType": "string", "value": msisdn}]
+    return doc
+
+
+def unbilled_rate_doc(
+    rate_id: str,
+    *,
+    billing_account_id: str,
+    product_id: str,
+    name: str,
+    kind: str,
+    net: int,
+    day: date,
+    period_start: date,
+    period_end: date,
+) -> dict:
+    """TMF678 AppliedCustomerBillingRate not yet on a bill (``isBilled: false``, no ``bill``):
+    a charge of the running period, part of the customer's current spend."""
+    vat = vat_of(net)
+    return {
+        "id": rate_id,
+        "href": href("678", "appliedCustomerBillingRate", rate_id),
+        "name": name,
+        "type": kind,
+        "date": local_iso(day),
+        "isBilled": False,
+        "taxExcludedAmount": money(net),
+        "taxIncludedAmount": money(net + vat),
+        "appliedTax": [{"taxCategory": "VAT", "taxRate": 0.21, "taxAmount": money(vat)}],
         "billingAccount": {"id": billing_account_id},
         "product": {"id": product_id},
         "periodCoverage": _period(period_start, period_end),

@@ -39,6 +39,7 @@ from .resources import (
     sim_msisdn,
     sim_product_doc,
     sim_service_doc,
+    unbilled_rate_doc,
     vat_of,
 )
 
@@ -127,12 +128,14 @@ DEMO_CUSTOMERS: dict[str, DemoCustomer] = {
                 DemoSim("420776100201", "8942011000000000086", "tariff-start"),
                 DemoSim("420776100202", "8942011000000000094", "tariff-start"),
             ),
-            "three prepaid SIMs on Start",
+            "three prepaid SIMs on Start: packages are paid from each SIM's credit; no bills",
         ),
     )
 }
 
 HEAVY_CUSTOMER_ID = "cust-0002"
+#: Tariffs paid from prepaid credit (no monthly fee, packages charged from the credit).
+PREPAID_TARIFFS = ("tariff-start",)
 
 #: The product sheet's "Objednané balíčky" (offering, day of the current month), on cust-0001's first SIM.
 SHEET_PACKAGES = (
@@ -225,6 +228,11 @@ FEE_TEXT = (("Obecný jednorázový poplatek", 5000), ("Jednorázový poplatek z
 FOREIGN_PREFIXES = ("49", "43", "421", "48", "44", "39")
 
 
+def is_prepaid(c: DemoCustomer) -> bool:
+    """A customer whose every SIM is on a prepaid tariff: a ``prepaid`` billing account, no bills."""
+    return all(OFFERINGS[s.tariff].id in PREPAID_TARIFFS for s in c.sims)
+
+
 def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 
@@ -289,6 +297,7 @@ class _Builder:
     def customer(self, c: DemoCustomer, index: int) -> None:
         rng = self.rng
         ba_id = "ba-" + c.id.split("-")[1]
+        prepaid = is_prepaid(c)
         city, post_code = rng.choice(CITIES)
         street = f"{rng.choice(STREETS)} {rng.randint(1, 250)}"
         phone = "+" + c.sims[0].msisdn
@@ -328,7 +337,7 @@ class _Builder:
             "id": ba_id,
             "href": href("666", "billingAccount", ba_id),
             "name": f"Vyúčtování {c.name}",
-            "accountType": "postpaid",
+            "accountType": "prepaid" if prepaid else "postpaid",
             "state": "active",
             "paymentStatus": "due",
             "relatedParty": [customer_party(c.id, c.name)],
@@ -336,7 +345,8 @@ class _Builder:
         }
         self.add("billing_account", (ba_id, c.id, _dumps(ba)))
         sim_products = [self.sim(c, j, sim, ba_id) for j, sim in enumerate(c.sims, start=1)]
-        self.bills(c, index, ba_id, sim_products)
+        if not prepaid:  # prepaid customers pay from their credit: they get no monthly bills
+            self.bills(c, index, ba_id, sim_products)
         for product in sim_products:
             n = HEAVY_USAGE_RECORDS if c.id == HEAVY_CUSTOMER_ID else rng.randint(40, 140)
             self.usage(c, product, n)
@@ -427,6 +437,7 @@ class _Builder:
                 amount,
                 left,
                 f"{tariff.name} – " + {"voice": "volání", "sms": "SMS", "data": "data"}[kind],
+                unlimited=kind in tariff.unlimited,
             )
 
     def sim_addons(self, c: DemoCustomer, j: int, tariff: Offering) -> list[tuple[Offering, date]]:
@@ -483,6 +494,7 @@ class _Builder:
                 amount,
                 int(amount * (1 - used)),
                 offering.name,
+                unlimited=kind in offering.unlimited,
             )
 
     def bucket(
@@ -494,8 +506,11 @@ class _Builder:
         initial,
         remaining,
         name: str | None = None,
+        unlimited: bool = False,
     ) -> None:
-        doc = bucket_doc(bid, kind, products, initial, remaining, self.month_start, self.month_end, name)
+        doc = bucket_doc(
+            bid, kind, products, initial, remaining, self.month_start, self.month_end, name, unlimited
+        )
         package = products[1] if len(products) > 1 else None
         self.add("bucket", (bid, customer_id, products[0], package, kind, _dumps(doc)))
 
@@ -508,6 +523,7 @@ class _Builder:
             period_start = (period_start - timedelta(days=1)).replace(day=1)
             months.append(period_start)
         months.reverse()
+        numbers = {sim["id"]: sim_msisdn(sim) for sim in sims}
         for k, start in enumerate(months):
             end = month_end(start)
             bill_day = end + timedelta(days=1)
@@ -526,6 +542,7 @@ class _Builder:
                     bill_date=bill_day,
                     period_start=start,
                     period_end=end,
+                    msisdn=numbers[product_id],
                 )
                 self.add("applied_rate", (rate_id, bill_id, seq, _dumps(rate)))
                 total_net += net
@@ -550,8 +567,8 @@ class _Builder:
     def bill_lines(self, sims: list[dict]) -> list[tuple[str, str, int, str]]:
         """One month's bill lines: (name, type, net hellers, product id).
 
-        Per SIM: its monthly fee, some packages, maybe usage over the tariff and a one-off fee; a
-        month with none of these (prepaid only) still gets a one-off fee.
+        Per SIM: its monthly fee, some packages, maybe usage over the tariff and a one-off fee
+        (only postpaid customers get bills, and their tariffs always have a monthly fee).
         """
         rng = self.rng
         lines: list[tuple[str, str, int, str]] = []
@@ -570,11 +587,65 @@ class _Builder:
             if rng.random() < 0.1:
                 name, gross = rng.choice(FEE_TEXT)
                 lines.append((name, "oneTime", net_for_gross(gross), sim["id"]))
-        if not lines:  # a prepaid-only month still gets a bill (credit top-up fee)
-            lines.append(
-                ("Obecný jednorázový poplatek", "oneTime", net_for_gross(FEE_TEXT[0][1]), sims[0]["id"])
-            )
         return lines
+
+    def unbilled(self) -> None:
+        """The running month's charges of postpaid SIMs, not yet billed (the current spend).
+
+        Per SIM with a monthly fee: the month's fee, each package ordered this month and the
+        month's charged usage so far - derived from the rows already built (no random draws, so
+        adding them changes no other data).
+        """
+        products = {row[0]: json.loads(row[7]) for row in self.rows.get("product", [])}
+        start = _epoch(self.month_start)
+        charged: dict[str, int] = {}
+        for row in self.rows.get("usage", []):
+            if row[3] >= start and row[9] > 0:
+                charged[row[2]] = charged.get(row[2], 0) + row[9]
+        seq: dict[str, int] = {}
+
+        def add(sim: dict, name: str, kind: str, net: int, day: date) -> None:
+            seq[sim["id"]] = seq.get(sim["id"], 0) + 1
+            rate_id = f"acbr-u-{sim['id'][5:]}-{seq[sim['id']]}"
+            doc = unbilled_rate_doc(
+                rate_id,
+                billing_account_id=sim["billingAccount"]["id"],
+                product_id=sim["id"],
+                name=name,
+                kind=kind,
+                net=net,
+                day=day,
+                period_start=self.month_start,
+                period_end=self.month_end,
+            )
+            self.add("applied_rate", (rate_id, "", seq[sim["id"]], _dumps(doc)))
+
+        for row in self.rows.get("product", []):
+            doc = products[row[0]]
+            if row[2] == "spec-mobile-line":
+                tariff = OFFERINGS[row[3]]
+                if tariff.price:
+                    add(
+                        doc,
+                        f"Měsíční paušál {tariff.name}",
+                        "recurring",
+                        net_for_gross(tariff.price),
+                        self.today,
+                    )
+                    if charged.get(row[0]):
+                        add(
+                            doc,
+                            "Volání a SMS nad rámec tarifu",
+                            "usage",
+                            net_for_gross(charged[row[0]]),
+                            self.today,
+                        )
+            elif row[2] == "spec-addon":
+                sim = products[row[6]]
+                day = date.fromisoformat(doc["startDate"][:10])
+                if OFFERINGS[sim["productOffering"]["id"]].price and day >= self.month_start:
+                    offering = OFFERINGS[row[3]]
+                    add(sim, offering.name, "package", net_for_gross(offering.price), day)
 
     # --- usage ------------------------------------------------------------------------
     def usage(self, c: DemoCustomer, product: dict, n: int) -> None:
@@ -702,6 +773,7 @@ def generate(path: str | Path, seed: int = 42, today: date | None = None) -> Pat
     builder = _Builder(random.Random(seed), today)
     for index, customer in enumerate(builder.customers(), start=1):
         builder.customer(customer, index)
+    builder.unbilled()
     # PBKDF2 is deliberately slow; hashlib releases the GIL, so hash the salts in parallel
     with ThreadPoolExecutor(max_workers=4) as pool:
         hashes = dict(
@@ -801,8 +873,12 @@ def demo_data_markdown() -> str:
         "- Every SIM: a `spec-mobile-line` product, a TMF638 service with its settings, a SimCard resource,",
         "  a prepaid credit bucket (CZK) and unit buckets of its tariff and ordered packages (valid to the",
         "  end of the current month).",
-        "- Twelve monthly bills per billing account with lines (monthly fee, packages, usage over the",
-        "  tariff, one-off fees), 21 % VAT per line rounded half-up to 0.01 Kč, totals = sum of lines;",
+        "- Customers whose SIMs are all on a prepaid tariff (Start) have a `prepaid` billing account and",
+        "  no bills: add-on packages are charged from the SIM's credit when the order completes",
+        "  (`POST /productOrder` is refused with 422 when the credit is lower than the price).",
+        "- Twelve monthly bills per postpaid billing account with lines (monthly fee, packages, usage",
+        "  over the tariff, one-off fees), each line naming its SIM product and number (`msisdn`",
+        "  characteristic), 21 % VAT per line rounded half-up to 0.01 Kč, totals = sum of lines;",
         "  older bills `settled`, the newest `sent`; every third customer (incl. `cust-0001`) also has",
         "  the previous one unpaid (overdue).",
         f"- Usage of the last {USAGE_DAYS} days: 40–140 records per SIM (voice to mobile/fixed/on-net/",

@@ -137,7 +137,7 @@ def test_the_location_of_a_created_resource_is_absolute(private_client):
     assert location == f"{private_client.url}{BASE['681']}/communicationMessage/{created.json()['id']}"
     assert _ok(private_client.session.get(location, timeout=10))["content"] == "Kód 111222"
     order = order_addon(
-        private_client, "location-1", offering="addon-50min", sim="prod-0005-2", customer="cust-0005"
+        private_client, "location-1", offering="addon-50sms", sim="prod-0001-2", customer="cust-0001"
     )
     assert order.status_code == 201
     assert order.headers["Location"] == f"{private_client.url}{BASE['622']}/productOrder/{order.json()['id']}"
@@ -244,20 +244,20 @@ def test_an_order_naming_the_customer_role_capitalised_is_accepted(private_clien
         response = order_addon(
             private_client,
             f"role-case-{n}",
-            offering="addon-50min",
-            sim="prod-0005-2",
-            customer="cust-0005",
+            offering="addon-50sms",
+            sim="prod-0001-2",
+            customer="cust-0001",
             role=role,
         )
         assert response.status_code == 201, response.text
-        assert response.json()["relatedParty"][0]["id"] == "cust-0005"
+        assert response.json()["relatedParty"][0]["id"] == "cust-0001"
     assert (
         order_addon(
             private_client,
             "role-case-mvno",
-            offering="addon-50min",
-            sim="prod-0005-2",
-            customer="cust-0005",
+            offering="addon-50sms",
+            sim="prod-0001-2",
+            customer="cust-0001",
             role="mvno",
         ).status_code
         == 400
@@ -296,14 +296,14 @@ def test_an_ordered_addon_carries_the_same_characteristics(private_client):
         private_client,
         "characteristics-1",
         offering="addon-100min-100sms",
-        sim="prod-0005-2",
-        customer="cust-0005",
+        sim="prod-0001-2",
+        customer="cust-0001",
     )
     assert order.status_code == 201, order.text
     product = _ok(
         private_client.get("637", f"/product/{order.json()['productOrderItem'][0]['product']['id']}")
     )
-    sim = _ok(private_client.get("637", "/product/prod-0005-2"))
+    sim = _ok(private_client.get("637", "/product/prod-0001-2"))
     assert _characteristics(product) == {
         "msisdn": _characteristics(sim)["msisdn"],
         "voiceMinutes": 100,

@@ -29,10 +29,15 @@ def test_bill_lines_have_rounded_vat_and_bills_sum_them(sandbox_db):
         )
         expected_vat = int((Decimal(net) * Decimal("0.21")).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         assert vat == expected_vat and gross == net + vat, line["id"]
-        lines.setdefault(line["bill"]["id"], []).append(line)
+        if line["isBilled"]:  # the running month's charges are on no bill yet (current spend)
+            lines.setdefault(line["bill"]["id"], []).append(line)
     bills = [json.loads(d) for (d,) in conn.execute("SELECT doc FROM customer_bill")]
+    postpaid = conn.execute(
+        "SELECT count(*) FROM billing_account WHERE json_extract(doc, '$.accountType') = 'postpaid'"
+    ).fetchone()[0]
     conn.close()
-    assert len(bills) == 12 * 64
+    assert 0 < postpaid < 64  # prepaid customers (every SIM on Start) have no bills
+    assert len(bills) == 12 * postpaid
     for bill in bills:
         mine = lines[bill["id"]]
         assert _cents(bill["taxExcludedAmount"]) == sum(_cents(x["taxExcludedAmount"]) for x in mine)
