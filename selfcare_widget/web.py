@@ -24,7 +24,7 @@ from .services import services
 log = logging.getLogger(__name__)
 
 EXPOSED_HEADERS = (
-    "X-Selfcare-Action, X-Selfcare-Session, X-Selfcare-Signed-Out, X-Selfcare-Answer, "
+    "X-Selfcare-Action, X-Selfcare-Pay, X-Selfcare-Session, X-Selfcare-Signed-Out, X-Selfcare-Answer, "
     "Content-Disposition, HX-Retarget, HX-Reswap"
 )
 #: Marks every answer of this app: the loader swaps nothing else (a proxy's error page, say).

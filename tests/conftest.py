@@ -62,7 +62,7 @@ def partner_rsa_key() -> str:
 def test_partners(partner_rsa_key):
     """demo-mobil (RS256, static public key) and zelena-mobil (HS256), as in production config."""
     from selfcare_widget.demo.keys import public_pem
-    from selfcare_widget.partners import Partner, SsoVerification
+    from selfcare_widget.partners import Partner, PaymentGateway, SsoVerification, Supplier
 
     return {
         "demo-mobil": Partner(
@@ -72,6 +72,21 @@ def test_partners(partner_rsa_key):
             sso=SsoVerification(algorithm="RS256", public_key_pem=public_pem(partner_rsa_key)),
             login_methods=("sso", "password", "sms"),
             payee_iban="CZ6508000000192000145399",
+            # a card gateway hook (docs/payments.md); zelena-mobil has none (QR / bank transfer only)
+            payment_gateway=PaymentGateway(
+                mode="url",
+                url_template=(
+                    "https://platby.demo-mobil.test/pay?amount={amount}&currency={currency}"
+                    "&vs={variable_symbol}&invoice={invoice_id}&ref={reference}&return={return_url}"
+                ),
+                secret="test-gateway-secret-with-at-least-32-chars",
+            ),
+            supplier=Supplier(
+                name="Demo Mobil s.r.o.",
+                address=("Vinohradská 2828/151", "130 00 Praha 3"),
+                ico="12345679",
+                dic="CZ12345679",
+            ),
         ),
         "zelena-mobil": Partner(
             id="zelena-mobil",
@@ -81,6 +96,12 @@ def test_partners(partner_rsa_key):
             login_methods=("sso", "password"),
             theme="zelena",
             payee_iban="CZ6907101781240000004159",
+            supplier=Supplier(
+                name="Zelená mobil a.s.",
+                address=("Náměstí Svobody 1", "602 00 Brno"),
+                ico="87654326",
+                dic="CZ87654326",
+            ),
         ),
     }
 

@@ -91,3 +91,37 @@ def parse(text: str) -> Payment:
         due_date=date(int(due[:4]), int(due[4:6]), int(due[6:8])) if due else None,
         message=values.get("MSG", ""),
     )
+
+
+def czech_account(iban: str) -> str:
+    """The Czech domestic form of a CZ IBAN: ``CZ65 0800 0000 1920 0014 5399`` -> ``19-2000145399/0800``.
+
+    A CZ IBAN is ``CZkk`` + bank code (4) + account prefix (6) + account number (10); the
+    domestic form drops leading zeros and the prefix when it is zero. "" for a non-CZ IBAN.
+    """
+    compact = normalize_iban(iban)
+    if not compact.startswith("CZ") or len(compact) != 24 or not compact[2:].isdigit():
+        return ""
+    bank, prefix, number = compact[4:8], compact[8:14].lstrip("0"), compact[14:].lstrip("0") or "0"
+    return f"{prefix}-{number}/{bank}" if prefix else f"{number}/{bank}"
+
+
+def grouped_iban(iban: str) -> str:
+    """An IBAN in groups of four for reading aloud or typing: ``CZ65 0800 0000 ...``."""
+    compact = normalize_iban(iban)
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def qr_svg(spayd: str, title: str) -> str:
+    """The QR Platba code of ``spayd`` as inline SVG (no XML prolog, no style attributes).
+
+    ``title`` becomes the SVG's ``<title>``: the text alternative screen readers announce.
+    """
+    import segno
+
+    code = segno.make(spayd, error="m", boost_error=False)
+    # A light background of its own: banking apps need the quiet zone light on any theme.
+    svg = code.svg_inline(
+        scale=4, border=4, dark="#000", light="#fff", title=title, svgclass="sc-qr__code", lineclass=None
+    )
+    return svg.replace("<svg ", '<svg role="img" ', 1)

@@ -18,7 +18,8 @@
  * - the host page's own htmx (window.htmx, document processing, history) is left untouched.
  *
  * Host page events on the widget element: selfcare:ready, selfcare:signed-out,
- * selfcare:session-expired, selfcare:action (detail.action = the EDR action name).
+ * selfcare:session-expired, selfcare:action (detail.action = the EDR action name),
+ * selfcare:pay (a card payment for the portal's own gateway; docs/payments.md).
  */
 (() => {
   "use strict";
@@ -120,6 +121,7 @@
       this.inFlight = new Map(); // region id -> htmx ctx of its newest request
       this.focusInside = false; // the customer was working inside the widget when a request began
       this.lastSection = null; // the section last asked for (reopened after signing in again)
+      this.payReturn = null; // a card payment's return handed over in the URL fragment (start)
     }
 
     emit(name, detail = {}) {
@@ -150,10 +152,28 @@
       }
       this.root.addEventListener("click", (event) => this.onDownloadClick(event));
       this.root.addEventListener("click", (event) => this.onJumpClick(event));
+      this.takePayReturn();
       const [htmx, signedOn] = await Promise.all([loadHtmx(), this.exchange()]);
       this.htmx = htmx;
-      if (signedOn) this.load("/w/shell", { section: this.section });
+      if (signedOn && this.payReturn) {
+        // Back from the partner's payment gateway: the widget verifies and records the payment.
+        this.load("/w/payments/return", { returned: this.payReturn });
+        this.payReturn = null;
+      } else if (signedOn) this.load("/w/shell", { section: this.section });
       else this.load("/auth/signin");
+    }
+
+    /** A payment return (#selfcare-pay=..., set by the widget's /pay/return) is taken out of the
+     *  address bar at once, so a reload or a shared link never carries it again. */
+    takePayReturn() {
+      const match = /^#selfcare-pay=([^&]*)$/.exec(location.hash);
+      if (!match) return;
+      try {
+        this.payReturn = decodeURIComponent(match[1]);
+      } catch (error) {
+        this.payReturn = null;
+      }
+      history.replaceState(history.state, "", location.pathname + location.search);
     }
 
     /** Swap a widget fragment into the whole widget through htmx (same path as clicks). */
@@ -164,8 +184,19 @@
       trigger.setAttribute("hx-target", "#sc-app");
       trigger.setAttribute("hx-vals", JSON.stringify(values));
       this.app.setAttribute("aria-busy", "true");
-      this.app.replaceChildren(trigger);
+      // The skeleton stays until the answer replaces it (issue 12: the card was blank meanwhile).
+      this.app.replaceChildren(this.skeleton("sc-boot", "i"), trigger);
       this.htmx.process(trigger);
+    }
+
+    /** A loading placeholder announced as busy: <div class=className role=status> of 3 bars. */
+    skeleton(className, bar) {
+      const box = document.createElement("div");
+      box.className = className;
+      box.setAttribute("role", "status");
+      box.setAttribute("aria-label", this.text.loading);
+      box.append(...[1, 2, 3].map(() => document.createElement(bar)));
+      return box;
     }
 
     /** The partner-signed SSO token: data-token (single use) or data-token-url (same origin). */
@@ -225,6 +256,10 @@
       ctx.request.action = url.href;
       ctx.request.credentials = "omit";
       this.withSession(ctx.request.body);
+      // A card payment returns to the page it started on (checked against the partner's origins).
+      if (ctx.sourceElement.closest("[data-sc-page-url]")) {
+        ctx.request.body.set("_page", location.href.split("#")[0]);
+      }
       ctx.fetch = async (input, init) => this.ownAnswer(await this.requestWithSession(input, init), ctx);
       // A newer request for the same region wins: without this, a slow first section could
       // arrive after (and overwrite) the section the customer already clicked to.
@@ -244,6 +279,12 @@
       }
       if (ctx.target) ctx.target.setAttribute("aria-busy", "true");
       ctx.busyElement = ctx.target;
+      // Opening a section (a tab, or a link into another section) shows a skeleton in its place.
+      if (region === "sc-main" && ctx.sourceElement.closest("[data-sc-nav], [data-sc-opens]")) {
+        ctx.target.querySelector(":scope > .sc-skeleton--section")?.remove();
+        ctx.target.prepend(this.skeleton("sc-skeleton sc-skeleton--section", "div"));
+        ctx.target.setAttribute("data-sc-loading", "");
+      }
     }
 
     onBeforeRequest(event) {
@@ -263,6 +304,7 @@
       const ctx = event.detail.ctx;
       const target = this.swappedInto(ctx);
       for (const busy of [ctx.busyElement, target]) if (busy) busy.removeAttribute("aria-busy");
+      for (const region of [ctx.busyElement, target]) if (region) region.removeAttribute("data-sc-loading");
       const section = target && target.querySelector("[data-sc-section]");
       if (section) this.markSection(section.dataset.scSection);
       if (!this.ready && this.token && this.root.querySelector(".sc-shell")) {
@@ -289,6 +331,7 @@
 
     fail(target, message) {
       target.removeAttribute("aria-busy");
+      target.removeAttribute("data-sc-loading");
       target.replaceChildren(errorBox(message, "p", "sc-fail sc-error-box"));
     }
 
@@ -396,6 +439,14 @@
       }
       const action = response.headers.get("X-Selfcare-Action");
       if (action) this.emit("selfcare:action", { action });
+      const pay = response.headers.get("X-Selfcare-Pay");
+      if (pay) {
+        try {
+          this.emit("selfcare:pay", JSON.parse(pay));
+        } catch (error) {
+          // not JSON: not ours to announce
+        }
+      }
       return response;
     }
   }

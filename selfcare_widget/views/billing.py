@@ -8,12 +8,17 @@ from decimal import Decimal
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from .. import edr
+from ..i18n import day, money
 from ..invoices.pdf import find_logo, kind_label, render_invoice_pdf
-from ..invoices.spayd import variable_symbol
-from ..invoices.summary import MonthTotal, group_lines, monthly_totals, vat_recap
+from ..invoices.spayd import Payment as SpaydPayment
+from ..invoices.spayd import build as spayd_build
+from ..invoices.spayd import czech_account, grouped_iban, qr_svg, variable_symbol
+from ..invoices.summary import MonthTotal, fill_numbers, group_lines, monthly_totals, vat_recap
 from ..platform import NotFound
 from ..platform.models import Invoice
 from ..services import services
@@ -102,10 +107,54 @@ def index():
 @bp.post("/w/billing/invoice")
 @login_required
 def invoice():
-    """One invoice: lines grouped by kind with subtotals, and the VAT recap."""
+    """One invoice: lines grouped by kind with subtotals, the VAT recap and how to pay it."""
     bill = own_invoice(request.form.get("invoice", ""))
-    lines = platform().list_invoice_lines(bill.id)
     edr.record(edr.actions.INVOICE_VIEW, invoice=bill.id, number=bill.number)
+    return render_invoice_detail(bill)
+
+
+def payment_panel(bill: Invoice) -> dict | None:
+    """What the payment panel of an unpaid bill shows: amount, account, symbol, QR, card payment.
+
+    None for a paid bill or when the partner names no account (nothing to pay to).
+    """
+    who = partner()
+    if bill.is_paid or not who.payee_iban or bill.remaining <= 0:
+        return None
+    vs = variable_symbol(bill.number)
+    account = czech_account(who.payee_iban)
+    title = _(
+        "QR payment: %(amount)s to account %(account)s, variable symbol %(vs)s, due %(due)s",
+        amount=money(bill.remaining),
+        account=account or grouped_iban(who.payee_iban),
+        vs=vs,
+        due=day(bill.due_date),
+    )
+    code = spayd_build(
+        SpaydPayment(
+            iban=who.payee_iban,
+            amount=bill.remaining,
+            variable_symbol=vs,
+            due_date=bill.due_date,
+            message=f"{who.name} {bill.number}",
+        )
+    )
+    return {
+        "amount": bill.remaining,
+        "iban": grouped_iban(who.payee_iban),
+        "account": account,
+        "variable_symbol": vs,
+        "due_date": bill.due_date,
+        # segno's own SVG: numbers and paths only, the title escaped by segno
+        "qr_svg": Markup(qr_svg(code, title)),  # noqa: S704
+        "qr_title": title,
+        "card": who.payment_gateway is not None,
+    }
+
+
+def render_invoice_detail(bill: Invoice, status: str = "", error: str = "") -> str:
+    """The invoice detail fragment (also shown after a card payment returns, with ``status``)."""
+    lines = platform().list_invoice_lines(bill.id)
     return render_template(
         "widget/billing/_invoice.html",
         invoice=bill,
@@ -114,7 +163,20 @@ def invoice():
         groups=group_lines(lines),
         recap=vat_recap(lines),
         kind_label=kind_label,
+        payment=payment_panel(bill),
+        status=status,
+        error=error,
     )
+
+
+def line_numbers(customer_id: str) -> dict[str, str]:
+    """Product id -> MSISDN of the customer's SIMs and their packages (for lines naming a product)."""
+    port = platform()
+    numbers = {sim.product_id: sim.msisdn for sim in port.list_sims(customer_id)}
+    for package in port.list_packages(customer_id):
+        if package.sim_product_id in numbers:
+            numbers[package.product_id] = numbers[package.sim_product_id]
+    return numbers
 
 
 @bp.post("/w/billing/invoice/pdf")
@@ -124,6 +186,8 @@ def invoice_pdf():
     port = platform()
     bill = own_invoice(request.form.get("invoice", ""))
     lines = port.list_invoice_lines(bill.id)
+    if any(not line.msisdn and line.product_id for line in lines):
+        lines = fill_numbers(lines, line_numbers(current_user.customer_id))
     customer = port.get_customer(current_user.customer_id)
     who = partner()
     themes_dir = services().settings.themes_dir
@@ -133,6 +197,7 @@ def invoice_pdf():
         customer,
         partner_name=who.name,
         payee_iban=who.payee_iban,
+        supplier=who.supplier,
         logo=find_logo(themes_dir, who.theme),
         locale=str(get_locale() or "cs"),
     )
