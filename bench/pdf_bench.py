@@ -16,6 +16,7 @@ from flask_babel import Babel
 
 from bench import Result, summarize, time_calls
 from selfcare_widget.invoices.pdf import render_invoice_pdf
+from selfcare_widget.partners import Supplier
 from selfcare_widget.platform.models import ContactDetails, Customer, Invoice, InvoiceLine
 
 RUNS = 100
@@ -23,6 +24,8 @@ WARMUP = 5
 TARGET_MS = 150.0
 PAGES = 3
 KINDS = ("recurring", "package", "usage", "oneTime")
+NUMBERS = ("420601234567", "420602345678")
+SUPPLIER = Supplier("Demo Mobil s.r.o.", ("Vinohradská 2828/151", "130 00 Praha 3"), "12345679", "CZ12345679")
 NAMES = (
     "Měsíční paušál Pohoda",
     "Balíček 1,5 GB dat",
@@ -67,6 +70,7 @@ def make_lines(n: int) -> list[InvoiceLine]:
                 vat_rate=Decimal("0.21"),
                 vat=vat,
                 amount_incl_vat=net + vat,
+                msisdn=NUMBERS[i % 2],  # grouped per number, as a two-SIM bill is
             )
         )
     return lines
@@ -83,7 +87,12 @@ CUSTOMER = Customer(
 
 def render(lines: list[InvoiceLine]) -> bytes:
     return render_invoice_pdf(
-        invoice_of(lines), lines, CUSTOMER, partner_name="Demo Mobil", payee_iban="CZ6508000000192000145399"
+        invoice_of(lines),
+        lines,
+        CUSTOMER,
+        partner_name="Demo Mobil",
+        payee_iban="CZ6508000000192000145399",
+        supplier=SUPPLIER,
     ).data
 
 

@@ -1,10 +1,13 @@
-"""The invoice PDF, rendered with fpdf2.
+"""The invoice PDF, a Czech tax document (daňový doklad), rendered with fpdf2.
 
-One A4 document: partner name and logo, customer and billing address, invoice facts (number,
-variable symbol, dates, period), the lines grouped by kind with subtotals (the table continues
-over as many pages as needed, headings repeated), the VAT recap, totals, payment instructions
-and a "QR Platba" code. Czech diacritics come from the DejaVu Sans TTF shipped in ``fonts/``
-(license in ``fonts/LICENSE``), embedded as a subset.
+One A4 document. Page 1: partner name and logo; the supplier (name, address, IČO, DIČ, bank
+account, from the partners file) and the customer; the invoice facts (number, variable symbol,
+issue date, DUZP — the date of taxable supply, the last day of the billing period —, due date,
+period); then either the payment box (account, variable symbol, amount, due date and the "QR
+Platba" code) or, for a paid bill, the "Paid" stamp. Then the lines grouped per number (MSISDN)
+with subtotals (the table continues over as many pages as needed, headings repeated), the VAT
+recap per rate and the totals. Czech diacritics come from the DejaVu Sans TTF shipped in
+``fonts/`` (license in ``fonts/LICENSE``), embedded as a subset.
 
 Labels go through Flask-Babel, so inside a request they are in the customer's language;
 amounts and dates are formatted for the ``locale`` passed in (no request needed).
@@ -30,9 +33,10 @@ from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
+from ..partners import Supplier
 from ..platform.models import Customer, Invoice, InvoiceLine
 from . import spayd
-from .summary import LineGroup, group_lines, vat_recap
+from .summary import NumberGroup, group_by_number, vat_recap
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +51,12 @@ BOTTOM = 18.0
 ROW_H = 6.0
 #: Lines table columns: (width mm, alignment).
 COLUMNS = ((76.0, "L"), (28.0, "R"), (22.0, "R"), (24.0, "R"), (30.0, "R"))
-QR_SIZE = 38.0
+QR_SIZE = 36.0
+#: The payment box on page 1: padding inside it and its height (with the QR code and caption).
+BOX_PAD = 4.0
+BOX_H = QR_SIZE + 2 * BOX_PAD + 4.0
+#: Document file names per language (a Czech customer gets "faktura-…", an English one "invoice-…").
+FILE_STEMS = {"cs": "faktura", "en": "invoice"}
 
 
 @dataclass(frozen=True)
@@ -59,10 +68,10 @@ class RenderedInvoice:
     spayd: str  # "" when the invoice carries no QR code (paid, or no payee account)
 
 
-def pdf_filename(invoice: Invoice) -> str:
-    """``faktura-<number>.pdf`` (only safe characters of the number)."""
+def pdf_filename(invoice: Invoice, locale: str = "cs") -> str:
+    """``faktura-<number>.pdf`` (``invoice-<number>.pdf`` in English; safe characters only)."""
     safe = "".join(ch for ch in invoice.number if ch.isalnum() or ch in "-_") or invoice.id
-    return f"faktura-{safe}.pdf"
+    return f"{FILE_STEMS.get(locale, FILE_STEMS['cs'])}-{safe}.pdf"
 
 
 def find_logo(themes_dir: Path, theme: str) -> Path | None:
@@ -203,6 +212,7 @@ class _Renderer:
         customer: Customer,
         partner_name: str,
         payee_iban: str,
+        supplier: Supplier | None,
         logo: Path | None,
         locale: str,
     ) -> None:
@@ -211,6 +221,7 @@ class _Renderer:
         self.customer = customer
         self.partner_name = partner_name
         self.payee_iban = payee_iban
+        self.supplier = supplier
         self.logo = logo
         self.fmt = _Formats(locale)
         self.spayd = payment_string(invoice, payee_iban, partner_name)
@@ -224,7 +235,7 @@ class _Renderer:
             _add_cached_font(pdf, style, FONT_DIR / filename)
         title = _("Invoice %(number)s", number=self.invoice.number)
         pdf.set_title(title)
-        pdf.set_author(self.partner_name)
+        pdf.set_author(self.supplier.name if self.supplier else self.partner_name)
         pdf.set_creator("selfcare-widget")
         pdf.footer_text = title
         return pdf
@@ -235,10 +246,15 @@ class _Renderer:
         self.header()
         self.parties()
         self.facts()
+        if self.invoice.is_paid:
+            self.paid_stamp()
+        else:
+            self.payment_box()
         self.lines_table()
         self.vat_and_totals()
-        self.payment()
-        return RenderedInvoice(bytes(self.pdf.output()), pdf_filename(self.invoice), self.spayd)
+        return RenderedInvoice(
+            bytes(self.pdf.output()), pdf_filename(self.invoice, self.fmt.locale), self.spayd
+        )
 
     def header(self) -> None:
         pdf = self.pdf
@@ -264,6 +280,21 @@ class _Renderer:
         pdf.line(MARGIN, pdf.get_y(), pdf.w - MARGIN, pdf.get_y())
         pdf.ln(4)
 
+    def _supplier_rows(self) -> list[str]:
+        """Who issues the document: name, address, IČO, DIČ and bank account (Czech VAT Act § 29)."""
+        supplier = self.supplier
+        rows = [supplier.name, *supplier.address] if supplier else [self.partner_name]
+        if supplier:
+            rows.append(_("Company ID (IČO): %(ico)s", ico=supplier.ico))
+            if supplier.dic:
+                rows.append(_("VAT ID (DIČ): %(dic)s", dic=supplier.dic))
+            else:
+                rows.append(_("Not registered for VAT"))
+        account = _account(self.payee_iban)
+        if account:
+            rows.append(_("Bank account: %(account)s", account=account))
+        return rows
+
     def parties(self) -> None:
         pdf = self.pdf
         top = pdf.get_y()
@@ -273,9 +304,15 @@ class _Renderer:
             " ".join(p for p in (contact.postal_code, contact.city) if p),
             contact.country if contact.country and contact.country != "CZ" else "",
         ]
-        self._block(MARGIN, top, _("Supplier"), [self.partner_name])
-        self._block(MARGIN + 95, top, _("Customer"), [self.customer.name, *[a for a in address if a]])
-        pdf.set_y(top + 28)
+        supplier_rows = self._supplier_rows()
+        customer_rows = [
+            self.customer.name,
+            *[a for a in address if a],
+            _("Customer number: %(id)s", id=self.customer.id),
+        ]
+        self._block(MARGIN, top, _("Supplier"), supplier_rows)
+        self._block(MARGIN + 95, top, _("Customer"), customer_rows)
+        pdf.set_y(top + 7 + 5 * max(len(supplier_rows), len(customer_rows)))
 
     def _block(self, x: float, y: float, title: str, rows: list[str]) -> None:
         pdf = self.pdf
@@ -285,28 +322,101 @@ class _Renderer:
         pdf.cell(85, 5, title)
         pdf.set_text_color(0, 0, 0)
         for i, row in enumerate(rows):
-            pdf.set_xy(x, y + 5 + i * 5.5)
-            pdf.set_font(FONT, "B" if i == 0 else "", 11 if i == 0 else 10)
-            pdf.cell(85, 5.5, row)
+            pdf.set_xy(x, y + 5.5 + i * 5)
+            pdf.set_font(FONT, "B" if i == 0 else "", 10.5 if i == 0 else 9)
+            pdf.cell(85, 5, self._fit(row, 85))
 
     def facts(self) -> None:
-        invoice, fmt = self.invoice, self.fmt
-        facts = [
+        """Two columns: what identifies the bill at the left, its dates (DUZP among them) at the right."""
+        invoice, fmt, pdf = self.invoice, self.fmt, self.pdf
+        left = [
             (_("Invoice number"), invoice.number),
             (_("Variable symbol"), spayd.variable_symbol(invoice.number)),
-            (_("Issue date"), fmt.day(invoice.issue_date)),
-            (_("Due date"), fmt.day(invoice.due_date)),
             (_("Billing period"), f"{fmt.day(invoice.period_start)} – {fmt.day(invoice.period_end)}"),
         ]
-        pdf = self.pdf
-        for label, value in facts:
+        right = [
+            (_("Issue date"), fmt.day(invoice.issue_date)),
+            (_("Date of taxable supply"), fmt.day(invoice.taxable_supply_date)),
+            (_("Due date"), fmt.day(invoice.due_date)),
+        ]
+        top = pdf.get_y() + 2
+        for x, label_w, rows in ((MARGIN, 36.0, left), (MARGIN + 95, 62.0, right)):
+            for i, (label, value) in enumerate(rows):
+                pdf.set_xy(x, top + i * 5.2)
+                pdf.set_font(FONT, "", 9)
+                pdf.set_text_color(90, 98, 115)
+                pdf.cell(label_w, 5.2, self._fit(label, label_w - 1))
+                pdf.set_text_color(0, 0, 0)
+                pdf.set_font(FONT, "B", 9.5)
+                pdf.cell(85 - label_w, 5.2, value)
+        pdf.set_y(top + 3 * 5.2 + 5)
+
+    # ---------------------------------------------------------------- payment (page 1)
+    def payment_box(self) -> None:
+        """Account, variable symbol, amount and due date, with the QR Platba code at the right."""
+        pdf, fmt, invoice = self.pdf, self.fmt, self.invoice
+        top = pdf.get_y()
+        height = BOX_H if self.spayd else 2 * BOX_PAD + 7 + 5 * 6.2
+        pdf.set_draw_color(11, 92, 173)
+        pdf.set_line_width(0.4)
+        pdf.rect(MARGIN, top, pdf.w - 2 * MARGIN, height)
+        pdf.set_line_width(0.2)
+        pdf.set_xy(MARGIN + BOX_PAD, top + BOX_PAD)
+        pdf.set_font(FONT, "B", 11)
+        pdf.cell(100, 7, _("Payment details"), new_x="LMARGIN", new_y="NEXT")
+        account = _account(self.payee_iban)
+        rows = [
+            (_("Account"), account or _("see your contract")),
+            (_("IBAN"), _grouped_iban(self.payee_iban)),
+            (_("Variable symbol"), spayd.variable_symbol(invoice.number)),
+            (_("Due date"), fmt.day(invoice.due_date)),
+            (_("Amount due"), fmt.money(invoice.remaining)),
+        ]
+        for i, (label, value) in enumerate(rows):
+            if not value:
+                continue
+            big = i == len(rows) - 1
+            pdf.set_x(MARGIN + BOX_PAD)
             pdf.set_font(FONT, "", 10)
-            pdf.set_text_color(90, 98, 115)
-            pdf.cell(45, 5.5, label)
-            pdf.set_text_color(0, 0, 0)
-            pdf.set_font(FONT, "B", 10)
-            pdf.cell(0, 5.5, value, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(4)
+            pdf.cell(40, 6.2, label)
+            pdf.set_font(FONT, "B", 12 if big else 10)
+            pdf.cell(90, 6.2, value, new_x="LMARGIN", new_y="NEXT")
+        if self.spayd:
+            self._qr(pdf.w - MARGIN - BOX_PAD - QR_SIZE, top + BOX_PAD)
+        pdf.set_y(top + height + 6)
+
+    def paid_stamp(self) -> None:
+        """The "Paid" state of a settled bill (no payment details, no QR code)."""
+        pdf, fmt, invoice = self.pdf, self.fmt, self.invoice
+        top = pdf.get_y()
+        height = 20.0
+        pdf.set_draw_color(22, 120, 60)
+        pdf.set_line_width(0.6)
+        pdf.rect(MARGIN, top, pdf.w - 2 * MARGIN, height)
+        pdf.set_line_width(0.2)
+        pdf.set_xy(MARGIN + BOX_PAD, top + 3)
+        pdf.set_text_color(22, 120, 60)
+        pdf.set_font(FONT, "B", 18)
+        pdf.cell(60, 9, _("Paid"))
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font(FONT, "", 10)
+        pdf.set_xy(MARGIN + BOX_PAD, top + 12)
+        pdf.cell(120, 5, _("This invoice has been paid. Thank you."))
+        pdf.set_xy(pdf.w - MARGIN - BOX_PAD - 60, top + 5)
+        pdf.set_font(FONT, "B", 11)
+        pdf.cell(60, 7, fmt.money(invoice.total_incl_vat - invoice.remaining), align="R")
+        pdf.set_y(top + height + 6)
+
+    def _qr(self, x: float, y: float) -> None:
+        """The QR Platba code as a PNG made in memory, with its caption underneath."""
+        buffer = io.BytesIO()
+        # Error level M is what the QR Platba standard recommends.
+        segno.make(self.spayd, error="m", boost_error=False).save(buffer, kind="png", scale=4, border=2)
+        buffer.seek(0)
+        self.pdf.image(buffer, x=x, y=y, w=QR_SIZE, h=QR_SIZE)
+        self.pdf.set_xy(x, y + QR_SIZE)
+        self.pdf.set_font(FONT, "B", 8)
+        self.pdf.cell(QR_SIZE, 4, "QR Platba", align="C")
 
     # ---------------------------------------------------------------- lines
     def _row(self, cells: list[str], bold: bool = False, fill: bool = False) -> None:
@@ -318,7 +428,7 @@ class _Renderer:
         pdf.ln(ROW_H)
 
     def _fit(self, text: str, width: float) -> str:
-        # Cells do not wrap; an over-long line name is shortened rather than run into the next column.
+        # Cells do not wrap; an over-long text is shortened rather than run into the next column.
         if self.pdf.get_string_width(text) <= width:
             return text
         while text and self.pdf.get_string_width(text + "…") > width:
@@ -335,14 +445,21 @@ class _Renderer:
             self.pdf.add_page()
             self._table_heading()
 
+    def _number_label(self, group: NumberGroup) -> str:
+        if not group.msisdn:
+            return _("Account charges")
+        return _("Number %(msisdn)s", msisdn=format_msisdn(group.msisdn))
+
     def lines_table(self) -> None:
         pdf, fmt = self.pdf, self.fmt
+        if pdf.will_page_break(7 + ROW_H * 4):
+            pdf.add_page()
         pdf.set_font(FONT, "B", 11)
         pdf.cell(0, 7, _("Invoice lines"), new_x="LMARGIN", new_y="NEXT")
         self._table_heading()
-        for group in group_lines(self.lines):
+        for group in group_by_number(self.lines):
             self._ensure_room(ROW_H * 3)  # never leave a group heading alone at a page end
-            self._row([kind_label(group.kind), "", "", "", ""], bold=True)
+            self._row([self._number_label(group), "", "", "", ""], bold=True)
             for line in group.lines:
                 self._ensure_room(ROW_H)
                 self._row(
@@ -358,7 +475,7 @@ class _Renderer:
             self._subtotal(group)
         pdf.ln(3)
 
-    def _subtotal(self, group: LineGroup) -> None:
+    def _subtotal(self, group: NumberGroup) -> None:
         fmt = self.fmt
         self._row(
             [
@@ -371,11 +488,12 @@ class _Renderer:
             bold=True,
         )
 
-    # ---------------------------------------------------------------- totals and payment
+    # ---------------------------------------------------------------- totals
     def vat_and_totals(self) -> None:
         pdf, fmt, invoice = self.pdf, self.fmt, self.invoice
         recap = vat_recap(self.lines)
-        self._ensure_room(ROW_H * (len(recap) + 5))
+        if pdf.will_page_break(7 + ROW_H * (len(recap) + 1) + 2 + 6.5 * 4):
+            pdf.add_page()
         pdf.set_font(FONT, "B", 11)
         pdf.cell(0, 7, _("VAT recap"), new_x="LMARGIN", new_y="NEXT")
         pdf.set_fill_color(232, 236, 242)
@@ -392,7 +510,6 @@ class _Renderer:
             self._total_line(_("Paid"), fmt.money(invoice.total_incl_vat - invoice.remaining))
         else:
             self._total_line(_("Amount due"), fmt.money(invoice.remaining), big=True)
-        pdf.ln(4)
 
     def _total_line(self, label: str, value: str, big: bool = False) -> None:
         pdf = self.pdf
@@ -400,42 +517,30 @@ class _Renderer:
         pdf.cell(130, 6.5, label, align="R")
         pdf.cell(50, 6.5, value, align="R", new_x="LMARGIN", new_y="NEXT")
 
-    def payment(self) -> None:
-        pdf, fmt, invoice = self.pdf, self.fmt, self.invoice
-        if pdf.will_page_break(QR_SIZE + 12):
-            pdf.add_page()
-        pdf.set_font(FONT, "B", 11)
-        pdf.cell(0, 7, _("Payment"), new_x="LMARGIN", new_y="NEXT")
-        top = pdf.get_y()
-        if invoice.is_paid:
-            pdf.set_font(FONT, "", 10)
-            pdf.cell(0, 6, _("This invoice has been paid. Thank you."), new_x="LMARGIN", new_y="NEXT")
-            return
-        rows = [
-            (_("Account (IBAN)"), self.payee_iban or _("see your contract")),
-            (_("Variable symbol"), spayd.variable_symbol(invoice.number)),
-            (_("Amount"), fmt.money(invoice.remaining)),
-            (_("Due date"), fmt.day(invoice.due_date)),
-        ]
-        for label, value in rows:
-            pdf.set_font(FONT, "", 10)
-            pdf.cell(40, 6, label)
-            pdf.set_font(FONT, "B", 10)
-            pdf.cell(90, 6, value, new_x="LMARGIN", new_y="NEXT")
-        if self.spayd:
-            self._qr(pdf.w - MARGIN - QR_SIZE, top)
-            pdf.set_y(max(pdf.get_y(), top + QR_SIZE + 6))
 
-    def _qr(self, x: float, y: float) -> None:
-        """The QR Platba code as a PNG made in memory, with its caption underneath."""
-        buffer = io.BytesIO()
-        # Error level M is what the QR Platba standard recommends.
-        segno.make(self.spayd, error="m", boost_error=False).save(buffer, kind="png", scale=4, border=2)
-        buffer.seek(0)
-        self.pdf.image(buffer, x=x, y=y, w=QR_SIZE, h=QR_SIZE)
-        self.pdf.set_xy(x, y + QR_SIZE)
-        self.pdf.set_font(FONT, "B", 8)
-        self.pdf.cell(QR_SIZE, 4, "QR Platba", align="C")
+def _account(iban: str) -> str:
+    """The payee account in its domestic Czech form (else the IBAN); "" when none is set."""
+    if not iban:
+        return ""
+    try:
+        return spayd.czech_account(iban) or spayd.grouped_iban(iban)
+    except ValueError:
+        return iban
+
+
+def format_msisdn(value: str) -> str:
+    """``420601234567`` -> ``+420 601 234 567`` (other numbers: ``+`` and the digits)."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) == 12 and digits.startswith("420"):
+        return f"+420 {digits[3:6]} {digits[6:9]} {digits[9:]}"
+    return "+" + digits if digits else ""
+
+
+def _grouped_iban(iban: str) -> str:
+    try:
+        return spayd.grouped_iban(iban) if iban else ""
+    except ValueError:
+        return iban
 
 
 def kind_label(kind: str) -> str:
@@ -456,8 +561,13 @@ def render_invoice_pdf(
     *,
     partner_name: str,
     payee_iban: str = "",
+    supplier: Supplier | None = None,
     logo: Path | None = None,
     locale: str = "cs",
 ) -> RenderedInvoice:
-    """Render ``invoice`` with its ``lines`` for ``customer`` as a PDF (bytes + QR string)."""
-    return _Renderer(invoice, lines, customer, partner_name, payee_iban, logo, locale).render()
+    """Render ``invoice`` with its ``lines`` for ``customer`` as a PDF (bytes + QR string).
+
+    ``supplier`` is the partner as named on tax documents; without it only ``partner_name``
+    stands in the supplier block.
+    """
+    return _Renderer(invoice, lines, customer, partner_name, payee_iban, supplier, logo, locale).render()

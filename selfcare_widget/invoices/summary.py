@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from ..platform.models import Invoice, InvoiceLine
 
 #: Line kinds (TMF678 appliedCustomerBillingRate ``type``) in the order an invoice shows them.
 KIND_ORDER = ("recurring", "package", "usage", "oneTime")
 ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+
+def _cents(amount: Decimal) -> Decimal:
+    """An amount rounded half-up to whole hellers (Czech invoicing rounds halves up)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -66,18 +73,72 @@ def group_lines(lines: list[InvoiceLine]) -> list[LineGroup]:
 
 
 def vat_recap(lines: list[InvoiceLine]) -> list[VatRow]:
-    """Base, VAT and total per VAT rate, highest rate first (normally one row: 21 %)."""
+    """Base, VAT and total per VAT rate, highest rate first (normally one row: 21 %).
+
+    The VAT of a rate is the sum of its lines' VAT as the platform billed it (each line rounded
+    half-up to hellers), so the recap adds up to the bill's own totals; sums are rounded to
+    whole hellers the same way, and the total of a row is always its base plus its VAT.
+    """
     rows: dict[Decimal, list[InvoiceLine]] = defaultdict(list)
     for line in lines:
         rows[line.vat_rate].append(line)
-    return [
-        VatRow(
-            rate=rate,
-            base=sum((x.amount_excl_vat for x in rows[rate]), ZERO),
-            vat=sum((x.vat for x in rows[rate]), ZERO),
-            total=sum((x.amount_incl_vat for x in rows[rate]), ZERO),
+    recap = []
+    for rate in sorted(rows, reverse=True):
+        base = _cents(sum((x.amount_excl_vat for x in rows[rate]), ZERO))
+        vat = _cents(sum((x.vat for x in rows[rate]), ZERO))
+        recap.append(VatRow(rate=rate, base=base, vat=vat, total=base + vat))
+    return recap
+
+
+@dataclass(frozen=True)
+class NumberGroup:
+    """The lines of one number (MSISDN, digits; "" for charges of the whole account)."""
+
+    msisdn: str
+    lines: tuple[InvoiceLine, ...]
+    total_excl_vat: Decimal
+    vat: Decimal
+    total_incl_vat: Decimal
+
+
+def _kind_rank(line: InvoiceLine) -> int:
+    return KIND_ORDER.index(line.kind) if line.kind in KIND_ORDER else len(KIND_ORDER)
+
+
+def group_by_number(lines: list[InvoiceLine]) -> list[NumberGroup]:
+    """Lines per number as a tax document lists them: numbers in order, account charges last.
+
+    Within a number the lines keep the kind order of :data:`KIND_ORDER` (monthly fee first).
+    """
+    by_number: dict[str, list[InvoiceLine]] = defaultdict(list)
+    for line in lines:
+        by_number[line.msisdn].append(line)
+    order = sorted(n for n in by_number if n) + ([""] if "" in by_number else [])
+    groups = []
+    for number in order:
+        mine = sorted(by_number[number], key=_kind_rank)
+        groups.append(
+            NumberGroup(
+                msisdn=number,
+                lines=tuple(mine),
+                total_excl_vat=sum((x.amount_excl_vat for x in mine), ZERO),
+                vat=sum((x.vat for x in mine), ZERO),
+                total_incl_vat=sum((x.amount_incl_vat for x in mine), ZERO),
+            )
         )
-        for rate in sorted(rows, reverse=True)
+    return groups
+
+
+def fill_numbers(lines: list[InvoiceLine], numbers: Mapping[str, str]) -> list[InvoiceLine]:
+    """Lines with their number taken from ``numbers`` (product id -> MSISDN) where they lack one.
+
+    For a platform whose bill lines name only the product they were charged on.
+    """
+    return [
+        replace(line, msisdn=numbers[line.product_id])
+        if not line.msisdn and line.product_id in numbers
+        else line
+        for line in lines
     ]
 
 

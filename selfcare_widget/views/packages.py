@@ -4,12 +4,18 @@ Ordering is two steps. The confirm step issues a signed token naming customer, p
 offering and a random nonce; the order step verifies it and sends the nonce as the TMF622
 ``externalId``, so double clicks, retries and re-submitting the same confirmation all land on
 the one order the platform already has.
+
+A SIM on a prepaid tariff pays for packages from its credit: the platform deducts the price when
+the order completes (TMF654 adjustBalance). The confirmation says so and shows the credit after
+the purchase; a package dearer than the credit is refused before anything is sent, with a way
+to top up (the platform refuses it as well, ``insufficientCredit``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from decimal import Decimal
 
 from flask import Blueprint, current_app, make_response, render_template, request
 from flask_babel import gettext as _
@@ -17,8 +23,9 @@ from flask_login import current_user, login_required
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .. import edr
+from ..i18n import money
 from ..platform import PlatformError, Rejected
-from ..platform.models import Order, PackageOffer, Sim
+from ..platform.models import BucketKind, Order, PackageOffer, Sim
 from ..web import error_fragment
 from .common import (
     chosen_sim,
@@ -33,6 +40,10 @@ bp = Blueprint("packages", __name__)
 
 #: How long a confirmation may be submitted (a retry after that has to start again).
 CONFIRM_MAX_AGE = 3600
+#: The prepaid top-up view (another blueprint); linked only when the app has it.
+TOPUP_ENDPOINT = "payments.topup"
+#: The platform's code for an order its credit does not cover (TMF654 adjustBalance refused).
+INSUFFICIENT_CREDIT = "insufficientCredit"
 _TOKEN_SALT = "selfcare.package-order.v1"  # noqa: S105 - a namespace, not a secret
 
 
@@ -133,22 +144,80 @@ def _not_allowed(sim: Sim, offering_id: str, record: bool = True):
     return error_fragment(rejection_message(Rejected("offeringNotAllowed")), 422)
 
 
+# --- prepaid credit ---------------------------------------------------------------------------
+
+
+def prepaid_credit(sim: Sim) -> Decimal | None:
+    """The credit a prepaid SIM pays packages from (0 when it has none); None for a postpaid SIM."""
+    if not sim.tariff.prepaid:
+        return None
+    credit = [
+        b.remaining
+        for b in platform().list_buckets([sim.product_id])
+        if b.kind is BucketKind.MONETARY and b.sim_product_id == sim.product_id and not b.package_product_id
+    ]
+    return sum(credit, Decimal("0"))
+
+
+def _credit_if_readable(sim: Sim) -> Decimal | None:
+    """The SIM's credit for a message, or None when the platform cannot say right now."""
+    try:
+        return prepaid_credit(sim)
+    except PlatformError:
+        return None
+
+
+def _insufficient(sim: Sim, offer: PackageOffer, credit: Decimal | None, status: int):
+    """The refusal of a package dearer than the credit, with a top-up link when the app has one."""
+    html = render_template(
+        "widget/packages/_insufficient.html",
+        sim=sim,
+        offer=offer,
+        credit=credit,
+        can_top_up=TOPUP_ENDPOINT in current_app.view_functions,
+    )
+    return html, status
+
+
 @bp.post("/w/packages/confirm")
 @login_required
 def confirm():
-    """The summary to confirm (name, price, start, charge) with a signed idempotency token."""
+    """The summary to confirm (name, price, start, charge) with a signed idempotency token.
+
+    For a prepaid SIM: the credit now and after the purchase, or the refusal when it is too low.
+    """
     offering_id = request.form.get("offering", "")
     sim = own_sim(request.form.get("sim", ""))
     offer = _allowed_offer(sim, offering_id)
     if offer is None:
         return _not_allowed(sim, offering_id, record=False)
+    credit = prepaid_credit(sim)
+    if credit is not None and offer.price > credit:
+        return _insufficient(sim, offer, credit, 200)
     return render_template(
         "widget/packages/_confirm.html",
         sim=sim,
         offer=offer,
+        credit=credit,
         token=issue_order_token(sim.product_id, offering_id),
         today=today(),
     )
+
+
+def _refuse_for_credit(sim: Sim, offer: PackageOffer, credit: Decimal | None):
+    """EDR and refusal of an order its credit does not cover (nothing was ordered)."""
+    edr.record(
+        edr.actions.PACKAGE_ORDER,
+        "rejected",
+        sim=sim.product_id,
+        offering=offer.offering_id,
+        code=INSUFFICIENT_CREDIT,
+        paid_from="credit",
+        amount=f"{offer.price:.2f}",
+        currency="CZK",
+        **({"credit": f"{credit:.2f}"} if credit is not None else {}),
+    )
+    return _insufficient(sim, offer, credit, 422)
 
 
 @bp.post("/w/packages/order")
@@ -169,14 +238,20 @@ def order():
         return error_fragment(
             _("This confirmation is not valid any more. Please choose the package again."), 400
         )
+    offer = None
     try:
         offer = _allowed_offer(sim, offering_id)
         if offer is None:
             return _not_allowed(sim, offering_id)
+        # No credit check of our own here: a repeated submit of a placed order must still get
+        # that order back (charged once), and the platform refuses a new one the credit does
+        # not cover (``insufficientCredit``, below), also when it was spent since confirming.
         placed = platform().order_package(
             current_user.customer_id, sim.product_id, offering_id, idempotency_key=idempotency_key(nonce)
         )
     except Rejected as exc:
+        if exc.code == INSUFFICIENT_CREDIT and offer is not None:
+            return _refuse_for_credit(sim, offer, _credit_if_readable(sim))
         edr.record(
             edr.actions.PACKAGE_ORDER, "rejected", sim=sim.product_id, offering=offering_id, code=exc.code
         )
@@ -189,7 +264,13 @@ def order():
 
 
 def _record_order(sim: Sim, offer: PackageOffer, placed: Order) -> None:
-    """EDR of a placed order; a repeated submit of one confirmation says so (same order id)."""
+    """EDR of a placed order; a repeated submit of one confirmation says so (same order id).
+
+    ``paid_from`` says who pays: ``credit`` (a prepaid SIM; ``amount`` is what the platform
+    deducted, ``"0.00"`` for a repeated submit, which charges nothing) or ``bill``.
+    """
+    prepaid = sim.tariff.prepaid
+    charged = offer.price if placed.created else Decimal("0")
     edr.record(
         edr.actions.PACKAGE_ORDER,
         "success",
@@ -200,6 +281,8 @@ def _record_order(sim: Sim, offer: PackageOffer, placed: Order) -> None:
         currency="CZK",
         order=placed.id,
         duplicate=not placed.created,
+        paid_from="credit" if prepaid else "bill",
+        **({"amount": f"{charged:.2f}"} if prepaid else {}),
     )
 
 
@@ -211,6 +294,9 @@ def _after_order(sim: Sim, offer: PackageOffer, placed: Order):
     else:
         status = _("Already ordered: %(name)s. Nothing was ordered twice.", name=offer.name)
     try:
+        credit = prepaid_credit(sim)
+        if credit is not None:
+            status += " " + _("Your credit is now %(credit)s.", credit=money(credit))
         sims = platform().list_sims(current_user.customer_id)
         return make_response(_render_section(sims, own_sim(sim.product_id, sims), status=status))
     except PlatformError:

@@ -58,7 +58,8 @@ def test_pdf_opens_and_has_number_customer_lines_and_totals(downloaded):
     for total in (bill.total_excl_vat, bill.vat, bill.total_incl_vat):
         assert plain(czk(total)) in text
     assert "21 %" in text
-    assert IBAN in text and spayd.variable_symbol(bill.number) in text
+    assert spayd.grouped_iban(IBAN) in text and "19-2000145399/0800" in text
+    assert spayd.variable_symbol(bill.number) in text
 
 
 def test_pdf_embeds_the_dejavu_font(downloaded):

@@ -70,3 +70,72 @@ def test_order_a_package_and_see_it_in_ordered_packages(portal):
     assert ordered.count() == count + 1
     assert widget.locator("#sc-package-confirm .sc-confirm").count() == 0
     save_artifact(page, "packages-ordered")
+
+
+# --- prepaid: packages paid from the credit -------------------------------------------------------
+
+PREPAID_SIM = "prod-0005-3"  # cust-0005's third Start SIM (no other browser test spends its credit)
+
+
+def _czk(text: str) -> float:
+    """``"87,71 Kč"`` -> 87.71 (for arithmetic on what the page shows)."""
+    return float(re.sub(r"[^\d,-]", "", text).replace(",", "."))
+
+
+def _prepaid_packages(portal):
+    page = portal("cust-0005", viewport={"width": 1280, "height": 900})
+    widget = page.locator(WIDGET)
+    settle(page)
+    widget.locator('[data-sc-nav="packages"]').click()
+    widget.locator('[data-sc-section="packages"]').wait_for()
+    widget.locator("#sc-packages-sim").select_option(PREPAID_SIM)
+    widget.locator(f'#sc-packages-sim option[value="{PREPAID_SIM}"][selected]').wait_for(state="attached")
+    settle(page)
+    return page, widget
+
+
+def test_buy_a_package_from_the_prepaid_credit(portal):
+    page, widget = _prepaid_packages(portal)
+    widget.locator('.sc-packages__available tr[data-offering="addon-50sms"] button').click()
+    confirm = widget.locator("#sc-package-confirm .sc-confirm")
+    confirm.wait_for()
+    text = confirm.inner_text().replace("\xa0", " ")
+    assert "Cena bude odečtena z kreditu." in text and "naúčtována" not in text
+    now = _czk(confirm.locator(".sc-credit-now dd").inner_text())
+    after = _czk(confirm.locator(".sc-credit-after dd").inner_text())
+    assert round(now - 75.0, 2) == after and after >= 0
+    save_artifact(page, "packages-prepaid-confirm")
+
+    confirm.locator("button[type=submit]").click()
+    notice = widget.locator(
+        '[data-sc-section="packages"] .sc-notice', has_text="Objednáno: 50 SMS do všech sítí."
+    )
+    notice.wait_for()
+    assert f"Váš kredit je nyní {after:.2f}".replace(".", ",") in notice.inner_text().replace("\xa0", " ")
+    save_artifact(page, "packages-prepaid-ordered")
+
+    # the overview shows the lower credit as well
+    widget.locator('[data-sc-nav="overview"]').click()
+    widget.locator(".sc-credit", has_text=f"{after:.2f}".replace(".", ",")).first.wait_for()
+
+
+def test_a_package_above_the_credit_is_refused_with_a_top_up_link(portal, demo_stack):
+    page, widget = _prepaid_packages(portal)
+    widget.locator('.sc-packages__available tr[data-offering="addon-200min"] button').click()
+    refused = widget.locator("#sc-package-confirm .sc-confirm--refused")
+    refused.wait_for()
+    text = refused.inner_text().replace("\xa0", " ")
+    assert "Nedostatečný kredit" in text and "200 minut volání stojí 349,00 Kč" in text
+    assert refused.locator("button[type=submit]").count() == 0  # nothing to submit
+    box = refused.bounding_box()
+    assert box is not None and box["width"] > 300  # laid out at 1280 px, not squeezed
+    save_artifact(page, "packages-prepaid-refused")
+    topup = refused.locator("button.sc-topup")
+    if "payments.topup" not in demo_stack.widget_app.view_functions:
+        assert topup.count() == 0  # only the message while the app has no top-up view
+        return
+    assert topup.get_attribute("hx-post") == "/w/topup"
+    topup.click()
+    settle(page)
+    assert widget.locator("#sc-main").inner_text().strip() != ""
+    assert widget.locator("#sc-package-confirm").count() == 0  # the top-up view replaced the section

@@ -241,6 +241,21 @@ def test_package_names_and_descriptions_render_inert(app, payload):
             render_template(
                 "widget/packages/_confirm.html", sim=sim, offer=offer, token="t", today=date(2026, 1, 2)
             ),
+            render_template(
+                "widget/packages/_confirm.html",
+                sim=sim,
+                offer=offer,
+                credit=Decimal("50"),
+                token="t",
+                today=date(2026, 1, 2),
+            ),
+            render_template(
+                "widget/packages/_insufficient.html",
+                sim=sim,
+                offer=offer,
+                credit=Decimal("5"),
+                can_top_up=True,
+            ),
         ]
     for body in bodies:
         if str(escape(payload)) != payload:  # markup payloads appear only escaped
