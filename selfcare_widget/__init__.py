@@ -27,6 +27,7 @@ def create_app(
 ) -> Flask:
     """Application factory. Without arguments everything comes from ``SELFCARE_*`` settings."""
     from . import assets, i18n, limits, ops, store, themes, web
+    from .auth.reset import bp as reset_bp
     from .auth.views import bp as auth_bp
     from .platform.cached import CachedPlatform
     from .platform.tmf import TmfPlatform, TmfSettings
@@ -90,6 +91,7 @@ def create_app(
     web.init_app(app)
     assets.init_app(app)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(reset_bp)
     register_views(app)
     limits.init_app(app, settings)
     ops.init_app(app)  # /healthz, /readyz, /metrics and the metrics hooks

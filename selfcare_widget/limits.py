@@ -89,9 +89,13 @@ LIMITS = {
     ],
     "auth.sms_send": [Limit("20 per hour", _client), Limit("3 per 10 minutes", _account("msisdn"))],
     "auth.sms_verify": [Limit("20 per minute", _client)],
+    "reset.send": [Limit("20 per hour", _client), Limit("3 per 10 minutes", _account("msisdn"))],
+    "reset.confirm": [Limit("20 per minute", _client)],
     "auth.sso_exchange": [Limit("60 per minute", _client)],
     "contact.save": [Limit("5 per hour", _session, counts=_reauthentication_failed)],
     "contact.send_code": [Limit("3 per 10 minutes", _session)],
+    "password.save": [Limit("5 per hour", _session, counts=_reauthentication_failed)],
+    "password.send_code": [Limit("3 per 10 minutes", _session)],
 }
 
 
@@ -103,8 +107,16 @@ def _breached(_limit: RequestLimit) -> Response:
     body: Response | str
     if request.endpoint == "auth.sso_exchange":
         body = jsonify(error="too_many_attempts")
-    elif request.endpoint in ("contact.save", "contact.send_code"):
+    elif request.endpoint in ("contact.save", "contact.send_code", "password.save", "password.send_code"):
         body = render_template("widget/error.html", status=429, message=message)
+    elif request.endpoint in ("reset.send", "reset.confirm"):
+        body = render_template(
+            "widget/password_reset.html",
+            partner=requested_partner(),
+            step="number",
+            msisdn_typed=request.form.get("msisdn", ""),
+            error=message,
+        )
     elif request.endpoint == "auth.sms_verify":
         body = render_template(
             "widget/sms_code.html",

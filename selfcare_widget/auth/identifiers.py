@@ -35,6 +35,14 @@ def normalise_login(raw: str) -> str:
     return normalise_msisdn(raw)
 
 
+def masked_msisdn(msisdn: str) -> str:
+    """A number shown to say where a code went, not to whom: ``+420 605 ••• 888``."""
+    digits = normalise_msisdn(msisdn)
+    if not digits:
+        return ""
+    return f"+{digits[:-9]} {digits[-9:-6]} ••• {digits[-3:]}"
+
+
 def digest(kind: str, value: str) -> str:
     """A keyed digest of an identifier (HMAC-SHA256 under the app's secret key), for store keys."""
     key = str(current_app.config["SECRET_KEY"]).encode()

@@ -2,7 +2,8 @@
 
 The browser holds only a random opaque token; the store keeps, under the token's SHA-256,
 who the session belongs to. Sessions end on idle timeout (key TTL, renewed on use), on the
-absolute timeout (checked against the creation time) and on sign-out (key deleted).
+absolute timeout (checked against the creation time), on sign-out (key deleted) and when the
+customer's password changes (every session of the customer, listed in a per-customer set).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import cast
 import redis
 
 PREFIX = "sc:session:"
+CUSTOMER_PREFIX = "sc:sessions-of:"
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,10 @@ def _key(token: str) -> str:
     return PREFIX + hashlib.sha256(token.encode()).hexdigest()
 
 
+def _customer_key(partner_id: str, customer_id: str) -> str:
+    return f"{CUSTOMER_PREFIX}{partner_id}:{customer_id}"
+
+
 class SessionStore:
     """Creates, loads (renewing the idle timeout) and revokes sessions."""
 
@@ -46,17 +52,22 @@ class SessionStore:
         """Start a session and return its token (shown to the browser once, never stored)."""
         token = secrets.token_urlsafe(32)
         key = _key(token)
-        self.store.hset(
-            key,
-            mapping={
-                "partner": partner_id,
-                "customer": customer_id,
-                "locale": locale,
-                "method": method,
-                "created": f"{time.time():.3f}",
-            },
-        )
-        self.store.expire(key, self.idle_seconds)
+        sessions_of_customer = _customer_key(partner_id, customer_id)
+        with self.store.pipeline(transaction=False) as pipe:  # one round trip
+            pipe.hset(
+                key,
+                mapping={
+                    "partner": partner_id,
+                    "customer": customer_id,
+                    "locale": locale,
+                    "method": method,
+                    "created": f"{time.time():.3f}",
+                },
+            )
+            pipe.expire(key, self.idle_seconds)
+            pipe.sadd(sessions_of_customer, key[len(PREFIX) :])
+            pipe.expire(sessions_of_customer, self.absolute_seconds)
+            pipe.execute()
         return token
 
     def load(self, token: str) -> WidgetSession | None:
@@ -85,3 +96,18 @@ class SessionStore:
     def revoke(self, token: str) -> None:
         """End the session at once (sign-out)."""
         self.store.delete(_key(token))
+
+    def revoke_customer(self, partner_id: str, customer_id: str, keep_token: str | None = None) -> int:
+        """End every session of the customer but ``keep_token``'s; return how many were ended.
+
+        Used when the password changes: whoever else signed in with the old one is signed out.
+        """
+        sessions_of_customer = _customer_key(partner_id, customer_id)
+        kept = _key(keep_token)[len(PREFIX) :] if keep_token else None
+        hashes = [h for h in cast("set[str]", self.store.smembers(sessions_of_customer)) if h != kept]
+        ended = int(self.store.delete(*(PREFIX + h for h in hashes))) if hashes else 0
+        self.store.delete(sessions_of_customer)
+        if kept:
+            self.store.sadd(sessions_of_customer, kept)
+            self.store.expire(sessions_of_customer, self.absolute_seconds)
+        return ended

@@ -24,7 +24,14 @@ from ..services import services
 from ..views import SECTION_IDS
 from ..views.shell import render_shell
 from .credentials import requested_partner
-from .identifiers import digest, known_account, normalise_login, normalise_msisdn, remember_account
+from .identifiers import (
+    digest,
+    known_account,
+    masked_msisdn,
+    normalise_login,
+    normalise_msisdn,
+    remember_account,
+)
 from .sso import SsoError
 from .user import WidgetUser
 
@@ -36,7 +43,7 @@ OTP_TTL_SECONDS = 300
 OTP_MAX_ATTEMPTS = 5
 
 
-def _partner_or_404() -> Partner:
+def partner_or_404() -> Partner:
     partner = requested_partner()
     if partner is None:
         abort(404)
@@ -60,7 +67,7 @@ def _return_section() -> str:
     return section if section in SECTION_IDS else "overview"
 
 
-def _signed_in(partner: Partner, customer_id: str, method: str, locale: str | None = None) -> Response:
+def signed_in(partner: Partner, customer_id: str, method: str, locale: str | None = None) -> Response:
     """Create the session, record the EDR, return the shell with the token header."""
     locale = locale if locale in ("cs", "en") else partner.default_locale
     sessions = services().sessions
@@ -79,7 +86,7 @@ def _signed_in(partner: Partner, customer_id: str, method: str, locale: str | No
 @bp.post("/sso/exchange")
 def sso_exchange() -> ResponseReturnValue:
     """Exchange a partner-signed SSO JWT for a widget session (JSON for the loader)."""
-    partner = _partner_or_404()
+    partner = partner_or_404()
     token = request.form.get("token", "")
     try:
         claims = services().sso.verify(partner, token)
@@ -100,7 +107,7 @@ def sso_exchange() -> ResponseReturnValue:
 @bp.post("/auth/signin")
 def signin_form() -> ResponseReturnValue:
     """The sign-in fragment with the partner's enabled methods (password, SMS code)."""
-    partner = _partner_or_404()
+    partner = partner_or_404()
     # The loader asks with expired=1 (and the section clicked) when a session ended and could
     # not be renewed silently: the form says so, and signing in opens that section again.
     return render_template(
@@ -114,7 +121,7 @@ def signin_form() -> ResponseReturnValue:
 @bp.post("/auth/password")
 def password_signin() -> ResponseReturnValue:
     """Sign in with MSISDN or e-mail and password, checked by the platform."""
-    partner = _partner_or_404()
+    partner = partner_or_404()
     if "password" not in partner.login_methods:
         abort(404)
     login = request.form.get("login", "").strip()
@@ -153,7 +160,7 @@ def password_signin() -> ResponseReturnValue:
     except PlatformError:
         return render_template("widget/signin.html", partner=partner, login=login, error=_unavailable()), 503
     remember_account(services().store, partner.id, login_key, customer_id)
-    return _signed_in(partner, customer_id, "password")
+    return signed_in(partner, customer_id, "password")
 
 
 def _learn_account_of_number(app: Flask, partner_id: str, msisdn: str) -> None:
@@ -168,8 +175,10 @@ def _learn_account_of_number(app: Flask, partner_id: str, msisdn: str) -> None:
             remember_account(app_services.store, partner_id, msisdn, customer_id)
 
 
-def _otp_key(partner_id: str, msisdn: str) -> str:
-    return f"sc:otp:{partner_id}:{digest('msisdn', msisdn)}"
+def _otp_key(partner_id: str, msisdn: str, purpose: str = "signin") -> str:
+    # A sign-in code never sets a password, nor a reset code signs in: one key per purpose.
+    prefix = "sc:otp" if purpose == "signin" else f"sc:otp-{purpose}"
+    return f"{prefix}:{partner_id}:{digest('msisdn', msisdn)}"
 
 
 def _code_digest(code: str, customer_id: str) -> str:
@@ -180,7 +189,7 @@ def _code_digest(code: str, customer_id: str) -> str:
 @bp.post("/auth/sms/send")
 def sms_send() -> ResponseReturnValue:
     """Send a one-time code to a registered MSISDN of this partner's customer."""
-    partner = _partner_or_404()
+    partner = partner_or_404()
     if "sms" not in partner.login_methods:
         abort(404)
     raw = request.form.get("msisdn", "")
@@ -201,12 +210,20 @@ def sms_send() -> ResponseReturnValue:
     # Looking the number up, storing and sending happen off the request path: the answer is the
     # same, in the same time, whether or not the number belongs to a customer.
     app = current_app._get_current_object()
-    services().background.submit(_deliver_code, app, partner, msisdn, code, text)
-    return render_template("widget/sms_code.html", partner=partner, msisdn=msisdn, section=_return_section())
+    services().background.submit(deliver_code, app, partner, msisdn, code, text)
+    return render_template(
+        "widget/sms_code.html",
+        partner=partner,
+        msisdn=msisdn,
+        masked=masked_msisdn(msisdn),
+        section=_return_section(),
+    )
 
 
-def _deliver_code(app: Flask, partner: Partner, msisdn: str, code: str, text: str) -> None:
-    """Store and send a sign-in code if ``msisdn`` is a line of a customer of the partner.
+def deliver_code(
+    app: Flask, partner: Partner, msisdn: str, code: str, text: str, purpose: str = "signin"
+) -> None:
+    """Store and send a one-time code if ``msisdn`` is a line of a customer of the partner.
 
     The partner's ``sms_daily_budget`` caps what abuse can cost it: beyond it no code is sent.
     """
@@ -223,7 +240,7 @@ def _deliver_code(app: Flask, partner: Partner, msisdn: str, code: str, text: st
             if sent_today > partner.sms_daily_budget:
                 log.error("daily SMS budget of partner %s is used up; no code sent", partner_id)
                 return
-            key = _otp_key(partner_id, msisdn)
+            key = _otp_key(partner_id, msisdn, purpose)
             app_services.store.delete(key)
             app_services.store.hset(
                 key, mapping={"digest": _code_digest(code, customer_id), "customer": customer_id}
@@ -238,32 +255,45 @@ def _deliver_code(app: Flask, partner: Partner, msisdn: str, code: str, text: st
             log.exception("sign-in code not sent")
 
 
+def take_code(partner_id: str, msisdn: str, typed: str, purpose: str = "signin") -> str | None:
+    """The customer a typed one-time code was sent for, using the code up; None if it is wrong.
+
+    At most five tries per code: the fifth wrong one deletes it.
+    """
+    code = "".join(ch for ch in typed if ch.isdigit())
+    store = services().store
+    key = _otp_key(partner_id, msisdn, purpose)
+    # The store is built with decode_responses=True (store.connect): fields and values are str.
+    entry = cast("dict[str, str]", store.hgetall(key)) if msisdn else {}
+    if not entry or len(code) != 6:
+        return None
+    attempts = store.hincrby(key, "attempts", 1)
+    if attempts <= OTP_MAX_ATTEMPTS and hmac.compare_digest(
+        entry["digest"], _code_digest(code, entry["customer"])
+    ):
+        store.delete(key)
+        return entry["customer"]
+    if attempts >= OTP_MAX_ATTEMPTS:
+        store.delete(key)
+    return None
+
+
 @bp.post("/auth/sms/verify")
 def sms_verify() -> ResponseReturnValue:
     """Check the one-time code; at most five attempts per code."""
-    partner = _partner_or_404()
+    partner = partner_or_404()
     if "sms" not in partner.login_methods:
         abort(404)
     msisdn = normalise_msisdn(request.form.get("msisdn", ""))
-    code = "".join(ch for ch in request.form.get("code", "") if ch.isdigit())
-    store = services().store
-    key = _otp_key(partner.id, msisdn)
-    # The store is built with decode_responses=True (store.connect): fields and values are str.
-    entry = cast("dict[str, str]", store.hgetall(key)) if msisdn else {}
-    if entry and len(code) == 6:
-        attempts = store.hincrby(key, "attempts", 1)
-        if attempts <= OTP_MAX_ATTEMPTS and hmac.compare_digest(
-            entry["digest"], _code_digest(code, entry["customer"])
-        ):
-            store.delete(key)
-            return _signed_in(partner, entry["customer"], "sms")
-        if attempts >= OTP_MAX_ATTEMPTS:
-            store.delete(key)
+    customer_id = take_code(partner.id, msisdn, request.form.get("code", ""))
+    if customer_id:
+        return signed_in(partner, customer_id, "sms")
     edr.record(edr.actions.SIGNIN, "failure", partner_id=partner.id, method="sms", reason="invalid_code")
     return render_template(
         "widget/sms_code.html",
         partner=partner,
         msisdn=msisdn,
+        masked=masked_msisdn(msisdn),
         section=_return_section(),
         error=_("The code is not correct or has expired."),
     ), 401

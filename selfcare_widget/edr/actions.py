@@ -16,12 +16,17 @@ SIGNIN = "signin"
 SIGNOUT = "signout"
 SIM_SETTING_CHANGE = "sim.setting.change"
 SIM_BLOCK = "sim.block"
-PACKAGE_ORDER = "package.order"
+PACKAGE_ORDER = "package.order"  # a prepaid SIM's order carries ``paid_from="credit"`` and ``amount``
 INVOICE_VIEW = "invoice.view"
 INVOICE_DOWNLOAD = "invoice.download"
 USAGE_VIEW = "usage.view"
 USAGE_EXPORT = "usage.export"
 CONTACT_CHANGE = "contact.change"
+PASSWORD_RESET = "password.reset"  # noqa: S105 - an action name, not a password
+PASSWORD_CHANGE = "password.change"  # noqa: S105 - an action name, not a password
+PAYMENT_START = "payment.start"
+PAYMENT_CONFIRM = "payment.confirm"
+TOPUP = "topup"
 
 #: Each action with the outcomes it can be recorded with.
 ACTIONS: dict[str, tuple[Outcome, ...]] = {
@@ -35,4 +40,9 @@ ACTIONS: dict[str, tuple[Outcome, ...]] = {
     USAGE_VIEW: ("success", "failure", "rejected"),
     USAGE_EXPORT: ("success", "failure", "rejected"),
     CONTACT_CHANGE: ("success", "failure", "rejected"),
+    PASSWORD_RESET: ("success", "failure"),
+    PASSWORD_CHANGE: ("success", "failure", "rejected"),
+    PAYMENT_START: ("success", "failure", "rejected"),
+    PAYMENT_CONFIRM: ("success", "failure", "rejected"),
+    TOPUP: ("success", "failure", "rejected"),
 }

@@ -31,9 +31,9 @@ SECTION_IDS = {s.id for s in SECTIONS}
 def register_views(app: Flask) -> None:
     """Register every feature blueprint, and the one answer to a platform failure."""
     from ..platform import PlatformError
-    from . import billing, contact, overview, packages, shell, sims, usage
+    from . import billing, contact, overview, packages, password, payments, shell, sims, usage
     from .common import platform_error
 
-    for module in (shell, overview, sims, packages, billing, usage, contact):
+    for module in (shell, overview, sims, packages, billing, payments, usage, contact, password):
         app.register_blueprint(module.bp)
     app.register_error_handler(PlatformError, platform_error)

@@ -7,21 +7,17 @@ but never their values.
 
 from __future__ import annotations
 
-import hmac
 import logging
-import secrets
-from typing import cast
 
-from flask import Blueprint, Flask, current_app, g, make_response, render_template, request
+from flask import Blueprint, g, make_response, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import edr
-from ..auth.identifiers import digest
 from ..platform import PlatformError, Rejected
 from ..platform.models import ContactDetails, Customer
-from ..services import services
+from . import reauth
 from .common import partner, platform, rejection_message, trigger_action
 from .contact_validation import COUNTRIES, FIELDS, changed_fields, display_phone, validate_contact
 
@@ -33,7 +29,6 @@ ACTION = edr.actions.CONTACT_CHANGE
 REAUTH_FIELD = "current_password"
 #: ... or a code sent by SMS to the customer's line (for those who sign in by SSO or SMS only).
 REAUTH_CODE_FIELD = "reauth_code"
-REAUTH_CODE_TTL = 300
 
 
 def _entered_from(contact: ContactDetails) -> dict[str, str]:
@@ -59,6 +54,7 @@ def _render_view(customer: Customer, status_message: str = "", refocus: bool = F
         country=_country_names().get(contact.country, contact.country),
         status_message=status_message,
         refocus=refocus or bool(status_message),
+        password_login="password" in partner().login_methods,
     )
 
 
@@ -153,54 +149,20 @@ def send_code():
     if not sims:
         errors = {REAUTH_FIELD: _("There is no active SIM to send a code to. Please enter your password.")}
         return _render_form(checked.entered, errors), 422
-    code = f"{secrets.randbelow(10**6):06d}"
-    store = services().store
-    key = _reauth_key()
-    store.delete(key)
-    store.hset(key, mapping={"digest": digest("reauth", f"{current_user.customer_id}:{code}")})
-    store.expire(key, REAUTH_CODE_TTL)
     text = _(
-        "Your %(partner)s code to change your sign-in e-mail is %(code)s.", partner=partner().name, code=code
+        "Your %(partner)s code to change your sign-in e-mail is %(code)s.",
+        partner=partner().name,
+        code=reauth.new_code(),
     )
-    app = current_app._get_current_object()
-    services().background.submit(_send_notice, app, sims[0].msisdn, text)
+    reauth.send_sms_later(sims[0].msisdn, text)
     return _render_form(checked.entered, code_sent_to=sims[0].msisdn)
 
 
-def _reauth_key() -> str:
-    return f"sc:reauth:{digest('session', current_user.token)}"
-
-
-def _code_confirmed() -> bool:
-    """The code from :func:`send_code`, typed in this session (5 tries, single use)."""
-    code = "".join(ch for ch in request.form.get(REAUTH_CODE_FIELD, "") if ch.isdigit())
-    store = services().store
-    key = _reauth_key()
-    entry = cast("dict[str, str]", store.hgetall(key))  # decode_responses=True (store.connect)
-    if not entry or len(code) != 6:
-        return False
-    if int(store.hincrby(key, "attempts", 1)) > 5:
-        store.delete(key)
-        return False
-    if hmac.compare_digest(entry["digest"], digest("reauth", f"{current_user.customer_id}:{code}")):
-        store.delete(key)
-        return True
-    return False
-
-
 def _reauthenticated(current: Customer) -> bool:
-    """The customer proved it is them: the current password (checked by the platform, as at
-    sign-in) or a code sent to their line."""
+    """The customer proved it is them: the current password or a code sent to their line."""
     if request.form.get(REAUTH_CODE_FIELD):
-        return _code_confirmed()
-    password = request.form.get(REAUTH_FIELD, "")
-    if not password or len(password) > 200 or not current.contact.email:
-        return False
-    try:
-        who = platform().authenticate(current_user.partner_id, current.contact.email.lower(), password)
-    except Rejected:
-        return False
-    return who == current.id
+        return reauth.code_confirmed(request.form.get(REAUTH_CODE_FIELD, ""))
+    return reauth.password_confirmed(current, request.form.get(REAUTH_FIELD, ""))
 
 
 def _notify_old_number(current: Customer) -> None:
@@ -214,16 +176,7 @@ def _notify_old_number(current: Customer) -> None:
         "If you did not do this, contact customer care right away.",
         partner=partner().name,
     )
-    app = current_app._get_current_object()
-    services().background.submit(_send_notice, app, phone, text)
-
-
-def _send_notice(app: Flask, phone: str, text: str) -> None:
-    with app.app_context():
-        try:
-            services().platform.send_sms(phone, text)
-        except Exception:  # noqa: BLE001 - a background task logs, it has nobody to answer
-            log.exception("notice of an e-mail change not sent")
+    reauth.send_sms_later(phone, text)
 
 
 def _invalid_contact_message() -> str:
