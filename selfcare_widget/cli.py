@@ -26,12 +26,16 @@ def _demo(args: argparse.Namespace) -> int:
         platform_port=args.platform_port,
     )
     urls = stack.start()
+    settings = stack.settings
     print(
         "\nSelf-care widget demo is running (in-process memory store, demo data):\n"
         f"  partner portal  {urls.portal}    <- open this, pick a customer, sign in\n"
         f"  widget          {urls.widget}\n"
         f"  platform        {urls.platform}  (TM Forum v4 sandbox)\n"
         f"  CRM (EDRs)      {urls.crm}  (what the partner's CRM received)\n"
+        f"  SMS inbox       {urls.sms}  (codes the sandbox sent; demo only)\n"
+        f"Sessions end after {settings.session_idle_seconds} s idle, {settings.session_absolute_seconds} s "
+        "at most (SELFCARE_SESSION_IDLE / SELFCARE_SESSION_ABSOLUTE).\n"
         "Press Ctrl+C to stop.\n",
         flush=True,
     )
@@ -327,7 +331,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="run sandbox platform, widget and a demo partner portal")
+    demo = sub.add_parser(
+        "demo",
+        help="run sandbox platform, widget and a demo partner portal",
+        epilog="The widget's SELFCARE_* settings apply (session timeouts, audience, platform timeouts, "
+        "JWT leeway, themes, cache, secret key); the demo provides its own platform, partners, "
+        "in-process store and URLs.",
+    )
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--portal-port", type=int, default=8000)
     demo.add_argument("--widget-port", type=int, default=8001)

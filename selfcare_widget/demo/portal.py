@@ -3,11 +3,18 @@
 This is what a partner builds: a web page with its own session, a backend endpoint that signs
 a short-lived SSO token for the signed-in customer, and a JWKS with its public key. The page
 also uses its own htmx (2.x) to show that the widget's private htmx does not interfere.
+
+For the demo one portal stands in for both demo partners: a customer of Zelená mobil gets the
+widget of partner ``zelena-mobil`` (its theme), with a token signed by that partner's key
+(HS256, a shared secret) — what Zelená mobil's own portal would do. The demo-only SMS inbox
+(``sms_inbox.py``) is mounted here too when the platform is given.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, abort, jsonify, make_response, redirect, render_template, request, session, url_for
@@ -16,18 +23,32 @@ from ..config import PROJECT_ROOT
 from .keys import mint_sso_token, public_jwk
 
 
+@dataclass(frozen=True)
+class PortalPartner:
+    """A partner whose customers sign in to the demo portal, and how its backend signs SSO."""
+
+    id: str
+    name: str
+    customers: tuple[tuple[str, str], ...]  # (customer id, name) offered on the sign-in page
+    key: str = ""  # RS256: the PEM private key (published in the JWKS); HS256: the shared secret
+    algorithm: str = "RS256"
+    crm_url: str = ""  # the partner's (sandbox) CRM listing, where the widget's EDRs arrive
+
+
 def create_portal_app(
     *,
-    partner_id: str,
-    partner_name: str,
+    partners: Sequence[PortalPartner],
     widget_url: str,
-    private_key_pem: str,
-    customers: list[tuple[str, str]],
     audience: str = "selfcare-widget",
-    crm_url: str = "",
+    platform_url: str = "",
+    platform_credential: str = "",
+    gateway_secret: str = "",
 ) -> Flask:
-    """The portal app; ``customers`` are (id, name) pairs offered on its sign-in page;
-    ``crm_url`` links the partner's (sandbox) CRM, where the widget's EDRs arrive."""
+    """The portal app for ``partners`` (the first is the portal's own brand on its sign-in page);
+    with ``platform_url`` and ``platform_credential`` the demo's SMS inbox reads the platform's
+    outbox (``/demo/sms``, linked from every page)."""
+    if not partners:
+        raise ValueError("the portal needs at least one partner")
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
@@ -37,16 +58,21 @@ def create_portal_app(
     app.config.update(
         SECRET_KEY=secrets.token_hex(32), SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="portal_session"
     )
-    jwk = public_jwk(private_key_pem)
-    known = dict(customers)
+    # customer id -> (partner, name): each customer belongs to exactly one partner
+    known = {cid: (p, name) for p in partners for cid, name in p.customers}
+    jwks_keys = {p.id: public_jwk(p.key) for p in partners if p.algorithm == "RS256"}
+    home_partner = partners[0]
 
-    def page(template: str, **context):
+    def page(template: str, partner: PortalPartner | None = None, **context):
+        partner = partner or home_partner
         return render_template(
             template,
-            partner_name=partner_name,
-            partner_id=partner_id,
+            partner_name=partner.name,
+            partner_id=partner.id,
+            partners=partners,
             widget_url=widget_url,
-            crm_url=crm_url,
+            crm_url=partner.crm_url,
+            sms_inbox_url=url_for("sms_inbox.page") if platform_url else "",
             **context,
         )
 
@@ -54,7 +80,7 @@ def create_portal_app(
     def home():
         if session.get("customer") in known:
             return redirect(url_for("account"))
-        return page("portal/signin.html", customers=customers)
+        return page("portal/signin.html")
 
     @app.post("/login")
     def login():
@@ -77,10 +103,12 @@ def create_portal_app(
         if customer not in known:
             return redirect(url_for("home"))
         widgets = max(1, min(2, request.args.get("widgets", 1, type=int)))
+        partner, name = known[customer]
         response = make_response(
             page(
                 "portal/account.html",
-                customer_name=known[customer],
+                partner,
+                customer_name=name,
                 section=request.args.get("section", ""),
                 widgets=widgets,
                 strict_csp=request.args.get("csp") == "strict",
@@ -108,11 +136,13 @@ def create_portal_app(
         customer = session.get("customer")
         if customer not in known:
             return jsonify(error="not signed in"), 401
+        partner = known[customer][0]
         token = mint_sso_token(
-            partner_id=partner_id,
+            partner_id=partner.id,
             customer_id=customer,
-            key=private_key_pem,
-            kid=jwk["kid"],
+            key=partner.key,
+            algorithm=partner.algorithm,
+            kid=jwks_keys[partner.id]["kid"] if partner.id in jwks_keys else None,
             audience=audience,
             locale=request.args.get("locale") or None,
         )
@@ -122,6 +152,14 @@ def create_portal_app(
 
     @app.get("/.well-known/jwks.json")
     def jwks():
-        return jsonify(keys=[jwk])
+        return jsonify(keys=list(jwks_keys.values()))
 
+    if gateway_secret:  # the demo card gateway (demo/gateway.py) that Demo Mobil's payments open
+        from .gateway import create_demo_gateway
+
+        app.register_blueprint(create_demo_gateway(gateway_secret, widget_url))
+    if platform_url:
+        from .sms_inbox import create_sms_inbox
+
+        app.register_blueprint(create_sms_inbox(platform_url, platform_credential, brand=home_partner.name))
     return app
