@@ -103,3 +103,24 @@ def test_a_prepaid_customer_tops_up_200_kc_and_sees_the_new_credit(portal):
     assert after in text
     assert "200,00" in page.locator("#sc-main [data-sc-topup-history]").inner_text()
     save_artifact(page, "topup-done")
+
+
+def test_paying_every_unpaid_bill_from_the_overview_notice_clears_it(portal, demo_stack):
+    """#13 done-when: the overview's unpaid-bills notice leads to each bill and is gone once all are paid."""
+    page = portal("cust-0001")
+    notice = page.locator("#sc-main [data-sc-bills]")
+    notice.wait_for()
+    for _ in range(6):  # cust-0001 has a handful of unpaid bills at most
+        if not notice.count():
+            break
+        notice.locator("li [hx-post*='/w/billing/invoice']").first.click()
+        page.locator("#sc-main #sc-pay").get_by_role("button", name="Zaplatit kartou").click()
+        page.locator("#sc-main [data-sc-gateway-link]").click()
+        page.wait_for_url(re.compile(r".*/demo-gateway/pay\?.*"))
+        page.locator("#demo-gateway-pay").click()
+        page.locator("#sc-main [data-sc-pay-status]").wait_for(timeout=15000)
+        page.locator("[data-sc-nav=overview]").click()
+        page.locator("#sc-main [data-sc-section=overview]").wait_for()
+    assert notice.count() == 0
+    assert "Neuhrazená vyúčtování" not in page.locator("#sc-main").inner_text()
+    save_artifact(page, "overview-all-paid")
