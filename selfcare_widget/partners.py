@@ -76,6 +76,18 @@ class TopUpLimits:
 
 
 @dataclass(frozen=True)
+class SupportContact:
+    """The partner's customer care, shown where the widget cannot help (e.g. after blocking a SIM)."""
+
+    phone: str = ""  # as the customer dials it, e.g. "+420 800 123 456"
+    email: str = ""
+    url: str = ""  # https:// page of the partner's customer care
+
+    def __bool__(self) -> bool:
+        return bool(self.phone or self.email or self.url)
+
+
+@dataclass(frozen=True)
 class Partner:
     """One MVNO partner of the platform."""
 
@@ -94,6 +106,9 @@ class Partner:
     payment_gateway: PaymentGateway | None = None  # None: bank transfer / QR only
     topup: TopUpLimits = TopUpLimits()
     sms_daily_budget: int = 2000  # SMS codes the partner's customers may be sent per day
+    support: SupportContact = SupportContact()  # empty: the widget names no contact
+    roaming_notice: str = ""  # the partner's roaming prices in a sentence or two (shown as text)
+    roaming_notice_url: str = ""  # https:// page with the partner's roaming price list
 
     def allows_origin(self, origin: str | None) -> bool:
         return bool(origin) and origin in self.origins
@@ -213,6 +228,9 @@ def partner_from_mapping(data: Mapping, env: Mapping[str, str], base_dir: Path |
         payment_gateway=_payment_gateway(data.get("payment_gateway"), env, where),
         topup=_topup_limits(data.get("topup"), where),
         sms_daily_budget=_positive_int(data.get("sms_daily_budget", 2000), f"{where}.sms_daily_budget"),
+        support=_support(data, where),
+        roaming_notice=_plain_text(data.get("roaming_notice", ""), f"{where}.roaming_notice", 500),
+        roaming_notice_url=_link(data.get("roaming_notice_url", ""), f"{where}.roaming_notice_url"),
     )
 
 
@@ -220,6 +238,40 @@ def _positive_int(value: object, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"{where} must be a whole number of at least 1, got {value!r}")
     return value
+
+
+_PHONE = re.compile(r"^\+?[0-9][0-9 ]{2,18}[0-9]$")
+_EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+
+def _link(value: object, where: str) -> str:
+    """An optional link shown to customers: ``https://`` with a host (never ``javascript:``)."""
+    if value == "":
+        return ""
+    parts = urlsplit(value if isinstance(value, str) else "")
+    if parts.scheme != "https" or not parts.hostname or any(ch.isspace() for ch in str(value)):
+        raise ConfigError(f"{where}: {value!r} must be an https:// URL")
+    return str(value)
+
+
+def _plain_text(value: object, where: str, limit: int) -> str:
+    """An optional sentence shown to customers (escaped when shown): one line of text."""
+    if not isinstance(value, str) or len(value) > limit or "\n" in value.strip():
+        raise ConfigError(f"{where} must be one line of text of at most {limit} characters")
+    return value.strip()
+
+
+def _support(data: Mapping, where: str) -> SupportContact:
+    """``support_phone``, ``support_email``, ``support_url``: the partner's customer care (optional)."""
+    phone = data.get("support_phone", "")
+    email = data.get("support_email", "")
+    if phone != "" and not (isinstance(phone, str) and _PHONE.match(phone)):
+        raise ConfigError(f'{where}.support_phone: {phone!r} is not a phone number like "+420 800 123 456"')
+    if email != "" and not (isinstance(email, str) and _EMAIL.match(email)):
+        raise ConfigError(f"{where}.support_email: {email!r} is not an e-mail address")
+    return SupportContact(
+        phone=phone, email=email, url=_link(data.get("support_url", ""), f"{where}.support_url")
+    )
 
 
 _ICO = re.compile(r"^[0-9]{8}$")

@@ -62,7 +62,7 @@ def partner_rsa_key() -> str:
 def test_partners(partner_rsa_key):
     """demo-mobil (RS256, static public key) and zelena-mobil (HS256), as in production config."""
     from selfcare_widget.demo.keys import public_pem
-    from selfcare_widget.partners import Partner, PaymentGateway, SsoVerification, Supplier
+    from selfcare_widget.partners import Partner, PaymentGateway, SsoVerification, Supplier, SupportContact
 
     return {
         "demo-mobil": Partner(
@@ -87,6 +87,11 @@ def test_partners(partner_rsa_key):
                 ico="12345679",
                 dic="CZ12345679",
             ),
+            support=SupportContact(
+                phone="+420 800 123 456", email="pece@demo-mobil.cz", url="https://www.demo-mobil.cz/podpora"
+            ),
+            roaming_notice="Mimo EU: data 99 Kč/MB.",
+            roaming_notice_url="https://www.demo-mobil.cz/roaming",
         ),
         "zelena-mobil": Partner(
             id="zelena-mobil",

@@ -42,6 +42,29 @@ class ContactDetails:
     country: str = "CZ"
 
 
+class AlertChannel(str, Enum):
+    """How a usage alert reaches the customer (sent through TMF681)."""
+
+    SMS = "sms"
+    EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class UsageAlert:
+    """A customer's opt-in usage alerts of one SIM (TMF629 characteristic ``usageAlerts``).
+
+    ``data``: a notice at 80 % and at 100 % of the SIM's data allowance; ``credit_below`` (CZK,
+    prepaid lines): a notice when the credit falls below it. ``language``: of the notices (the
+    language the customer used when turning the alerts on).
+    """
+
+    sim_product_id: str
+    channel: AlertChannel = AlertChannel.SMS
+    data: bool = True
+    credit_below: Decimal | None = None
+    language: str = "cs"
+
+
 @dataclass(frozen=True)
 class Customer:
     """A platform customer as the widget sees it."""
@@ -52,6 +75,11 @@ class Customer:
     status: str
     contact: ContactDetails
     billing_account_ids: tuple[str, ...] = ()
+    usage_alerts: tuple[UsageAlert, ...] = ()
+
+    def alert_for(self, sim_product_id: str) -> UsageAlert | None:
+        """The customer's usage alerts of that SIM, or None when they are off."""
+        return next((a for a in self.usage_alerts if a.sim_product_id == sim_product_id), None)
 
 
 @dataclass(frozen=True)
@@ -61,6 +89,15 @@ class Tariff:
     offering_id: str
     name: str
     prepaid: bool = False  # paid from credit (no monthly fee): top-ups, no spend since the last bill
+
+
+@dataclass(frozen=True)
+class PendingTariff:
+    """A tariff change ordered to apply later (from the next billing period)."""
+
+    offering_id: str
+    name: str
+    effective: date
 
 
 @dataclass(frozen=True)
@@ -76,6 +113,7 @@ class Sim:
     resource_id: str
     billing_account_id: str = ""
     start_date: date | None = None
+    pending_tariff: PendingTariff | None = None  # a tariff change waiting for its date
 
 
 @dataclass(frozen=True)
@@ -85,6 +123,35 @@ class SimCard:
     resource_id: str
     iccid: str
     state: str
+    esim: bool = False  # an eSIM profile rather than a plastic card
+
+
+@dataclass(frozen=True, repr=False)
+class SimSecrets:
+    """What unlocks a SIM card (TMF639 resourceCharacteristic): never cached, logged or recorded.
+
+    ``activation_code``: an eSIM's LPA string (``LPA:1$smdp…$matching-id``), "" for a plastic card.
+    """
+
+    resource_id: str
+    pin: str
+    puk: str
+    activation_code: str = ""
+
+    def __repr__(self) -> str:  # a stray log line or traceback must never carry the codes
+        return f"SimSecrets(resource_id={self.resource_id!r}, …)"
+
+
+class SimKind(str, Enum):
+    """A replacement SIM: a plastic card sent by post, or an eSIM profile activated by a QR code."""
+
+    PHYSICAL = "physical"
+    ESIM = "esim"
+
+
+#: Roaming data limits a platform may offer (``roamingDataLimit``): CZK incl. VAT per billing
+#: month for data outside the EU; 0 = no data outside the EU.
+ROAMING_DATA_LIMITS: tuple[int, ...] = (0, 500, 1500, 5000)
 
 
 @dataclass(frozen=True)
@@ -99,6 +166,12 @@ class SimSettings:
     international_calls_barred: bool
     voicemail_enabled: bool
     sim_blocked: bool
+    # Roaming by zone (docs/platform-contract.md): ``roaming_enabled`` is the master switch,
+    # these say where; a platform without zones gives both as ``roaming_enabled``.
+    roaming_eu_enabled: bool = False
+    roaming_world_enabled: bool = False
+    #: CZK limit of data roaming outside the EU (one of ROAMING_DATA_LIMITS); None: not offered.
+    roaming_data_limit: int | None = None
 
     #: Setting names as used in the domain, in display order.
     NAMES = (
@@ -108,7 +181,19 @@ class SimSettings:
         "international_calls_barred",
         "voicemail_enabled",
         "sim_blocked",
+        "roaming_eu_enabled",
+        "roaming_world_enabled",
     )
+
+    @property
+    def roams_in_eu(self) -> bool:
+        """Roaming works in the EU (master switch and the EU zone on)."""
+        return self.roaming_enabled and self.roaming_eu_enabled
+
+    @property
+    def roams_in_world(self) -> bool:
+        """Roaming works outside the EU (master switch and the world zone on)."""
+        return self.roaming_enabled and self.roaming_world_enabled
 
 
 @dataclass(frozen=True)
@@ -133,6 +218,56 @@ class PackageOffer:
     description: str
     price: Decimal
     tariff_offering_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """What a tariff gives each month of one kind of usage (TMF620 ``prodSpecCharValueUse``)."""
+
+    kind: BucketKind  # voice (min) | sms | data (MB)
+    amount: int
+    unlimited: bool = False  # sold as unlimited (``amount`` is a fair-use cap)
+
+
+class ChangeTiming(str, Enum):
+    """When a change to a tariff applies (offering characteristic ``tariffChangeEffective``)."""
+
+    IMMEDIATE = "immediate"
+    NEXT_PERIOD = "nextBillingPeriod"
+
+
+@dataclass(frozen=True)
+class TariffOffer:
+    """A tariff (TMF620 offering of category ``tariff``): its price, allowances and change rules."""
+
+    offering_id: str
+    name: str
+    description: str
+    monthly_price: Decimal
+    allowances: tuple[Allowance, ...] = ()
+    timing: ChangeTiming = ChangeTiming.IMMEDIATE
+    change_from: tuple[str, ...] = ()  # tariffs a line may change from to this one
+
+    def allowance(self, kind: BucketKind) -> Allowance | None:
+        """The allowance of ``kind``, or None when the tariff includes none."""
+        return next((a for a in self.allowances if a.kind is kind), None)
+
+
+@dataclass(frozen=True)
+class TariffChange:
+    """A tariff change order (TMF622 ``modify``)."""
+
+    id: str
+    external_id: str
+    state: str  # completed (applied) | inProgress (waiting for ``effective``) | ...
+    offering_id: str
+    sim_product_id: str
+    effective: date | None = None  # when it applies (None: at once)
+    created: bool = True  # False when the platform returned an existing order for the key
+
+    @property
+    def pending(self) -> bool:
+        return self.state not in ("completed", "failed", "cancelled", "rejected")
 
 
 @dataclass(frozen=True)

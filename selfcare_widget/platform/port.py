@@ -23,9 +23,14 @@ from .models import (
     Payment,
     Sim,
     SimCard,
+    SimKind,
+    SimSecrets,
     SimSettings,
+    TariffChange,
+    TariffOffer,
     TopUp,
     UnitBucket,
+    UsageAlert,
     UsageFilter,
     UsagePage,
     UsageSummary,
@@ -42,6 +47,15 @@ class Platform(Protocol):
         """Change only the named ``fields`` of the contact details; returns the customer."""
         ...
 
+    # usage-alert preferences (TMF629 characteristic ``usageAlerts``)
+    def update_usage_alerts(self, customer_id: str, alerts: tuple[UsageAlert, ...]) -> Customer:
+        """Replace the customer's usage-alert preferences (all SIMs); returns the customer."""
+        ...
+
+    def list_alert_customers(self, partner_id: str) -> list[Customer]:
+        """The partner's customers with usage alerts on (the alerts process reads these)."""
+        ...
+
     # SIMs, packages (TMF637), settings (TMF638), SIM card (TMF639)
     def list_sims(self, customer_id: str) -> list[Sim]: ...
 
@@ -49,11 +63,27 @@ class Platform(Protocol):
 
     def list_sim_settings(self, customer_id: str) -> list[SimSettings]: ...
 
-    def update_sim_settings(self, service_id: str, changes: dict[str, bool]) -> SimSettings:
+    def update_sim_settings(self, service_id: str, changes: dict[str, bool | int]) -> SimSettings:
         """Apply ``changes`` (domain names of :class:`SimSettings`) and return the new state."""
         ...
 
     def get_sim_card(self, resource_id: str) -> SimCard: ...
+
+    def get_sim_secrets(self, resource_id: str) -> SimSecrets:
+        """PIN, PUK (and an eSIM's activation code) of the SIM card; never cached."""
+        ...
+
+    def order_sim_replacement(
+        self,
+        customer_id: str,
+        sim_product_id: str,
+        kind: SimKind,
+        delivery: ContactDetails | None,
+        idempotency_key: str,
+    ) -> Order:
+        """Order a new SIM card for the line (TMF622); ``delivery``: where a plastic card goes.
+        The same ``idempotency_key`` returns the first order (created=False)."""
+        ...
 
     def find_customer_by_msisdn(self, msisdn: str) -> str:
         """Customer id owning the SIM with this MSISDN (digits only); raises NotFound."""
@@ -67,6 +97,20 @@ class Platform(Protocol):
     def order_package(
         self, customer_id: str, sim_product_id: str, offering_id: str, idempotency_key: str
     ) -> Order: ...
+
+    def get_tariff(self, offering_id: str) -> TariffOffer:
+        """One tariff offering (the current tariff of a line, for the comparison)."""
+        ...
+
+    def list_tariff_offers(self, tariff_offering_id: str) -> list[TariffOffer]:
+        """Launched tariffs a line on the given tariff may change to (``changeFrom`` it)."""
+        ...
+
+    def change_tariff(
+        self, customer_id: str, sim_product_id: str, offering_id: str, idempotency_key: str
+    ) -> TariffChange:
+        """TMF622 ``modify`` order; the same ``idempotency_key`` returns the first order."""
+        ...
 
     # billing (TMF666, TMF678)
     def list_billing_accounts(self, customer_id: str) -> list[BillingAccount]: ...
@@ -98,6 +142,10 @@ class Platform(Protocol):
 
     # sign-in support (TMF681 + authenticate extension)
     def send_sms(self, msisdn: str, text: str) -> None: ...
+
+    def send_email(self, address: str, subject: str, text: str, sender: str = "") -> None:
+        """Send an e-mail (TMF681 ``messageType`` ``Email``); ``sender``: the name it comes from."""
+        ...
 
     def authenticate(self, partner_id: str, login: str, password: str) -> str:
         """Customer id for valid credentials; raises Rejected('invalidCredentials') otherwise."""

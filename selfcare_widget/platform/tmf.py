@@ -56,9 +56,14 @@ from .models import (
     Payment,
     Sim,
     SimCard,
+    SimKind,
+    SimSecrets,
     SimSettings,
+    TariffChange,
+    TariffOffer,
     TopUp,
     UnitBucket,
+    UsageAlert,
     UsageFilter,
     UsagePage,
     UsageRecord,
@@ -490,6 +495,31 @@ class TmfPlatform:
         with _mapping("customer"):
             return tmf.customer(data)
 
+    def update_usage_alerts(self, customer_id: str, alerts: tuple[UsageAlert, ...]) -> Customer:
+        """Store the customer's usage-alert preferences (TMF629 characteristic ``usageAlerts``).
+
+        Like the contact media: the PATCH carries the whole ``characteristic`` array as just read,
+        only ``usageAlerts`` replaced (``If-Match`` when the platform gave an ETag).
+        """
+        path = f"{CUSTOMER}/customer/{_segment(customer_id)}"
+        current, read = self._call("GET", path)
+        with _mapping("customer"):
+            body = tmf.usage_alerts_patch(tmf.obj(current).get("characteristic"), alerts)
+        data, _ = self._call("PATCH", path, body=body, headers=_precondition(read))
+        log.info("usage alerts of customer %s changed: %d SIM(s)", customer_id, len(alerts))
+        with _mapping("customer"):
+            return tmf.customer(data)
+
+    def list_alert_customers(self, partner_id: str) -> list[Customer]:
+        """The partner's customers that have usage alerts on (``characteristic.name`` filter)."""
+        items = self._get_list(
+            f"{CUSTOMER}/customer", {"relatedParty.id": partner_id, "characteristic.name": tmf.USAGE_ALERTS}
+        )
+        with _mapping("customer"):
+            customers = [tmf.customer(c) for c in items]
+        # Checked again: a server ignoring a filter must not send one partner's notices to another's.
+        return [c for c in customers if c.partner_id == partner_id and c.usage_alerts]
+
     # ------------------------------------------------------------------ SIMs (TMF637/638/639)
 
     def _products(self, customer_id: str, spec: str) -> list[Any]:
@@ -518,7 +548,7 @@ class TmfPlatform:
             own = _owned(services, lambda s: customer_id in tmf.related_party_ids(s), "service")
             return [tmf.sim_settings(s) for s in own]
 
-    def update_sim_settings(self, service_id: str, changes: dict[str, bool]) -> SimSettings:
+    def update_sim_settings(self, service_id: str, changes: dict[str, bool | int]) -> SimSettings:
         """Apply ``changes`` (domain names) to the service; returns its new settings.
 
         The PATCH carries the service's whole ``serviceCharacteristic`` as just read, with only the
@@ -542,6 +572,34 @@ class TmfPlatform:
         data = self._get(f"{RESOURCE_INVENTORY}/resource/{_segment(resource_id)}")
         with _mapping("resource"):
             return tmf.sim_card(data)
+
+    def get_sim_secrets(self, resource_id: str) -> SimSecrets:
+        """PIN, PUK and an eSIM's activation code of the SIM card (the values are never logged)."""
+        data = self._get(f"{RESOURCE_INVENTORY}/resource/{_segment(resource_id)}")
+        with _mapping("resource"):
+            return tmf.sim_secrets(data)
+
+    def order_sim_replacement(
+        self,
+        customer_id: str,
+        sim_product_id: str,
+        kind: SimKind,
+        delivery: ContactDetails | None,
+        idempotency_key: str,
+    ) -> Order:
+        """Order a new SIM card for the line; the same key returns the first order (created=False)."""
+        body = tmf.replacement_order_body(customer_id, sim_product_id, kind, delivery, idempotency_key)
+        data, response = self._call("POST", f"{ORDERING}/productOrder", body=body)
+        with _mapping("productOrder"):
+            result = tmf.order(data, created=response.status_code == 201)
+        log.info(
+            "replacement %s SIM order %s for customer %s (created=%s)",
+            kind.value,
+            result.id,
+            customer_id,
+            result.created,
+        )
+        return result
 
     def find_customer_by_msisdn(self, msisdn: str) -> str:
         """Customer id owning the (not terminated) SIM with this MSISDN; NotFound otherwise."""
@@ -607,6 +665,52 @@ class TmfPlatform:
         with _mapping("productOrder"):
             result = tmf.order(data, created=response.status_code == 201)
         log.info("order %s for customer %s (created=%s)", result.id, customer_id, result.created)
+        return result
+
+    def get_tariff(self, offering_id: str) -> TariffOffer:
+        """One tariff offering; ``NotFound`` when it is not a tariff or has no monthly price."""
+        data = self._get(f"{CATALOG}/productOffering/{_segment(offering_id)}")
+        with _mapping("productOffering"):
+            offer = tmf.tariff_offer(data) if tmf.is_tariff(data) else None
+        if offer is None:
+            raise NotFound(f"tariff {offering_id}")
+        return offer
+
+    def list_tariff_offers(self, tariff_offering_id: str) -> list[TariffOffer]:
+        """Launched tariffs a line on ``tariff_offering_id`` may change to (``changeFrom`` it)."""
+        offerings = self._get_list(
+            f"{CATALOG}/productOffering",
+            {
+                "lifecycleStatus": "Launched",
+                "category.id": "tariff",
+                "productOfferingRelationship.id": tariff_offering_id,
+            },
+        )
+        with _mapping("productOffering"):
+            # Re-check: a server ignoring a filter must not offer a retired tariff or one the
+            # current tariff may not change to (a prepaid line only to what names it).
+            offers = [tmf.tariff_offer(o) for o in offerings if tmf.is_launched_tariff(o)]
+        return [
+            o
+            for o in offers
+            if o is not None and tariff_offering_id in o.change_from and o.offering_id != tariff_offering_id
+        ]
+
+    def change_tariff(
+        self, customer_id: str, sim_product_id: str, offering_id: str, idempotency_key: str
+    ) -> TariffChange:
+        """Order a tariff change (TMF622 ``modify``); the same key returns the first order."""
+        body = tmf.tariff_change_body(customer_id, sim_product_id, offering_id, idempotency_key)
+        data, response = self._call("POST", f"{ORDERING}/productOrder", body=body)
+        with _mapping("productOrder"):
+            result = tmf.tariff_change(data, created=response.status_code == 201)
+        log.info(
+            "tariff change %s of product %s: %s (created=%s)",
+            result.id,
+            sim_product_id,
+            result.state,
+            result.created,
+        )
         return result
 
     # ------------------------------------------------------------------ billing (TMF666/678)
@@ -735,6 +839,13 @@ class TmfPlatform:
         data, _ = self._call("POST", f"{COMMUNICATION}/communicationMessage", body=body)
         with _mapping("communicationMessage"):
             log.info("sms %s sent", tmf.text(tmf.obj(data)["id"]))
+
+    def send_email(self, address: str, subject: str, text: str, sender: str = "") -> None:
+        """Send an e-mail through TMF681 (address and content are never logged)."""
+        body = tmf.email_body(address, subject, text, sender or self.settings.sms_sender)
+        data, _ = self._call("POST", f"{COMMUNICATION}/communicationMessage", body=body)
+        with _mapping("communicationMessage"):
+            log.info("e-mail %s sent", tmf.text(tmf.obj(data)["id"]))
 
     def authenticate(self, partner_id: str, login: str, password: str) -> str:
         """Customer id for valid credentials; ``Rejected('invalidCredentials')`` otherwise."""

@@ -18,8 +18,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .models import (
+    ROAMING_DATA_LIMITS,
+    AlertChannel,
+    Allowance,
     BillingAccount,
     BucketKind,
+    ChangeTiming,
     ContactDetails,
     CurrentSpend,
     Customer,
@@ -29,13 +33,19 @@ from .models import (
     Package,
     PackageOffer,
     Payment,
+    PendingTariff,
     Sim,
     SimCard,
+    SimKind,
+    SimSecrets,
     SimSettings,
     SimSpend,
     Tariff,
+    TariffChange,
+    TariffOffer,
     TopUp,
     UnitBucket,
+    UsageAlert,
     UsageFilter,
     UsageKind,
     UsageRecord,
@@ -58,7 +68,18 @@ SETTING_TO_TMF: dict[str, str] = {
     "international_calls_barred": "internationalCallsBarred",
     "voicemail_enabled": "voicemailEnabled",
     "sim_blocked": "simBlocked",
+    "roaming_eu_enabled": "roamingEuEnabled",
+    "roaming_world_enabled": "roamingWorldEnabled",
 }
+#: Settings a platform may lack: one without roaming zones gives both as ``roamingEnabled``.
+ZONE_SETTINGS = ("roaming_eu_enabled", "roaming_world_enabled")
+#: The roaming data limit (TMF638 integer characteristic, CZK; docs/platform-contract.md).
+ROAMING_DATA_LIMIT = "roamingDataLimit"
+#: TMF639 resourceCharacteristic names of a SIM card's secrets and kind.
+SIM_PIN, SIM_PUK, SIM_ACTIVATION_CODE, SIM_TYPE = "pin1", "puk1", "activationCode", "simType"
+#: TMF622: the product specification of a replacement SIM card and its relation to the line.
+SPEC_SIM_REPLACEMENT = "spec-sim-replacement"
+REPLACES = "replacementFor"
 
 #: ContactDetails field -> the TMF629 mediumType that carries it.
 CONTACT_FIELD_MEDIUM: dict[str, str] = {
@@ -246,7 +267,66 @@ def customer(data: Json) -> Customer:
         status=text(data.get("status")),
         contact=contact_details(data.get("contactMedium")),
         billing_account_ids=tuple(text(a["id"]) for a in objects(data.get("account"))),
+        usage_alerts=usage_alerts(data.get("characteristic")),
     )
+
+
+#: TMF629 Customer ``characteristic`` holding the usage-alert preferences (docs/platform-contract.md).
+USAGE_ALERTS = "usageAlerts"
+
+
+def usage_alerts(characteristics: Any) -> tuple[UsageAlert, ...]:
+    """The ``usageAlerts`` characteristic -> one :class:`UsageAlert` per SIM.
+
+    Lenient on purpose: a preference another system wrote wrongly is skipped, never a reason to
+    fail reading the customer (the contact details and sign-in depend on that read).
+    """
+    found: list[UsageAlert] = []
+    for ch in objects(characteristics) if isinstance(characteristics, list) else []:
+        if not same(ch.get("name"), USAGE_ALERTS) or not isinstance(ch.get("value"), list):
+            continue
+        for entry in ch["value"]:
+            try:
+                entry = obj(entry)
+                limit = entry.get("creditBelow")
+                found.append(
+                    UsageAlert(
+                        sim_product_id=text(entry["productId"]),
+                        channel=AlertChannel(text(entry.get("channel") or "sms").lower()),
+                        data=boolean(entry.get("data", True)),
+                        credit_below=decimal(limit) if limit is not None else None,
+                        language=text(entry.get("language")) or "cs",
+                    )
+                )
+            except (KeyError, TypeError, ValueError):
+                continue
+    return tuple(a for a in found if a.sim_product_id)
+
+
+def usage_alerts_patch(stored: Any, alerts: Iterable[UsageAlert]) -> dict[str, Any]:
+    """Merge-patch body: the stored ``characteristic`` array with ``usageAlerts`` replaced.
+
+    Characteristics of other names go back as they were read (the array replaces the stored one);
+    with no alerts left the characteristic is removed, so the customer is no longer listed by
+    ``characteristic.name=usageAlerts``.
+    """
+    kept: list[dict[str, Any]] = [
+        dict(c) for c in objects(stored or []) if not same(c.get("name"), USAGE_ALERTS)
+    ]
+    value = []
+    for alert in alerts:
+        entry: dict[str, Any] = {
+            "productId": alert.sim_product_id,
+            "channel": alert.channel.value,
+            "data": alert.data,
+            "language": alert.language,
+        }
+        if alert.credit_below is not None:
+            entry["creditBelow"] = alert.credit_below
+        value.append(entry)
+    if value:
+        kept.append({"name": USAGE_ALERTS, "valueType": "array", "value": value})
+    return {"characteristic": kept}
 
 
 def _media_by_type(media: Any) -> dict[str, Json]:
@@ -335,6 +415,20 @@ def sim(data: Json) -> Sim:
         resource_id=first_id(data.get("realizingResource")),
         billing_account_id=ref_id(data.get("billingAccount")),
         start_date=optional_date(data.get("startDate")),
+        pending_tariff=pending_tariff(chars),
+    )
+
+
+def pending_tariff(chars: Mapping[str, Any]) -> PendingTariff | None:
+    """A tariff change waiting for its date: SIM productCharacteristic ``pendingTariffId``,
+    ``pendingTariffName``, ``pendingTariffDate`` (docs/platform-contract.md); None when absent."""
+    offering_id = text(chars.get("pendingTariffId"))
+    if not offering_id:
+        return None
+    return PendingTariff(
+        offering_id=offering_id,
+        name=text(chars.get("pendingTariffName")) or offering_id,
+        effective=local_date(chars["pendingTariffDate"]),
     )
 
 
@@ -383,30 +477,48 @@ def sim_settings(data: Json) -> SimSettings:
     """TMF638 service -> :class:`SimSettings` (a missing characteristic is a shape error)."""
     data = obj(data)
     chars = characteristics(data.get("serviceCharacteristic"))
-    values = {name: boolean(chars[tmf]) for name, tmf in SETTING_TO_TMF.items()}
+    values: dict[str, Any] = {
+        name: boolean(chars[tmf])
+        for name, tmf in SETTING_TO_TMF.items()
+        if name not in ZONE_SETTINGS or tmf in chars
+    }
+    for zone in ZONE_SETTINGS:  # a platform without zones: roaming is one switch for everywhere
+        values.setdefault(zone, values["roaming_enabled"])
+    limit = chars.get(ROAMING_DATA_LIMIT)
+    values["roaming_data_limit"] = integer(limit) if limit is not None else None
     return SimSettings(service_id=text(data["id"]), state=text(data.get("state")), **values)
 
 
-def check_settings(changes: Mapping[str, bool]) -> None:
-    """``ValueError`` for a domain setting name that has no TMF638 characteristic."""
-    unknown = set(changes) - SETTING_TO_TMF.keys()
+def check_settings(changes: Mapping[str, bool | int]) -> None:
+    """``ValueError`` for a domain setting name that has no TMF638 characteristic, or a bad value."""
+    unknown = set(changes) - SETTING_TO_TMF.keys() - {"roaming_data_limit"}
     if unknown:
         raise ValueError(f"unknown settings: {sorted(unknown)}")
+    limit = changes.get("roaming_data_limit")
+    if "roaming_data_limit" in changes and (isinstance(limit, bool) or limit not in ROAMING_DATA_LIMITS):
+        raise ValueError(f"roaming data limit must be one of {ROAMING_DATA_LIMITS}")
 
 
-def settings_patch(stored: Any, changes: Mapping[str, bool]) -> dict[str, Any]:
+def settings_patch(stored: Any, changes: Mapping[str, bool | int]) -> dict[str, Any]:
     """Merge-patch body: the stored ``serviceCharacteristic`` array with ``changes`` applied.
 
     Every characteristic read goes back (those we do not know too, unchanged); a changed one
     keeps its other attributes and gets the new value; one the service lacked is appended.
     """
     check_settings(changes)
-    wanted = {SETTING_TO_TMF[name]: bool(value) for name, value in changes.items()}
+    wanted: dict[str, bool | int] = {
+        SETTING_TO_TMF[name]: bool(value) for name, value in changes.items() if name in SETTING_TO_TMF
+    }
+    if "roaming_data_limit" in changes:
+        wanted[ROAMING_DATA_LIMIT] = int(changes["roaming_data_limit"])
     result: list[dict[str, Any]] = []
     for item in objects(stored or []):
         name = item.get("name")
         result.append({**item, "value": wanted.pop(name)} if name in wanted else dict(item))
-    result += [{"name": name, "valueType": "boolean", "value": value} for name, value in wanted.items()]
+    result += [
+        {"name": name, "valueType": "boolean" if isinstance(value, bool) else "integer", "value": value}
+        for name, value in wanted.items()
+    ]
     return {"serviceCharacteristic": result}
 
 
@@ -418,7 +530,53 @@ def sim_card(data: Json) -> SimCard:
         resource_id=text(data["id"]),
         iccid=identifier_text(chars.get("iccid")),
         state=text(data.get("resourceStatus")),
+        esim=same(chars.get(SIM_TYPE), "esim"),
     )
+
+
+def sim_secrets(data: Json) -> SimSecrets:
+    """TMF639 resource -> :class:`SimSecrets` (PIN and PUK must be there: a shape error else)."""
+    data = obj(data)
+    chars = characteristics(data.get("resourceCharacteristic"))
+    code = chars.get(SIM_ACTIVATION_CODE)
+    return SimSecrets(
+        resource_id=text(data["id"]),
+        pin=identifier_text(chars[SIM_PIN]),
+        puk=identifier_text(chars[SIM_PUK]),
+        activation_code=text(code) if code is not None else "",
+    )
+
+
+def replacement_order_body(
+    customer_id: str, sim_product_id: str, kind: SimKind, delivery: ContactDetails | None, key: str
+) -> dict[str, Any]:
+    """TMF622 create body of a replacement SIM card for a line (docs/platform-contract.md).
+
+    One ``add`` item of the product spec ``spec-sim-replacement`` related to the line by
+    ``replacementFor``; ``simType`` says plastic or eSIM; a plastic card's delivery address is
+    the item's ``place`` with role ``deliveryAddress``.
+    """
+    product: dict[str, Any] = {
+        "productSpecification": {"id": SPEC_SIM_REPLACEMENT},
+        "productCharacteristic": [{"name": SIM_TYPE, "valueType": "string", "value": kind.value}],
+        "productRelationship": [{"relationshipType": REPLACES, "product": {"id": sim_product_id}}],
+    }
+    if delivery is not None:
+        product["place"] = [
+            {
+                "role": "deliveryAddress",
+                "@type": "GeographicAddress",
+                "street": delivery.street,
+                "city": delivery.city,
+                "postcode": delivery.postal_code,
+                "country": delivery.country,
+            }
+        ]
+    return {
+        "externalId": key,
+        "relatedParty": [{"id": customer_id, "role": "customer"}],
+        "productOrderItem": [{"id": "1", "action": "add", "product": product}],
+    }
 
 
 def related_party_ids(data: Json) -> set[str]:
@@ -546,6 +704,103 @@ def order_body(customer_id: str, sim_product_id: str, offering_id: str, key: str
             }
         ],
     }
+
+
+#: prodSpecCharValueUse names of a tariff offering's allowances (docs/platform-contract.md).
+ALLOWANCE_CHARACTERISTICS: dict[str, BucketKind] = {
+    "voiceMinutes": BucketKind.VOICE,
+    "smsCount": BucketKind.SMS,
+    "dataMegabytes": BucketKind.DATA,
+}
+
+
+def is_launched_tariff(data: Json) -> bool:
+    """Whether a TMF620 offering is a launched tariff (category ``tariff``)."""
+    data = obj(data)
+    return same(data.get("lifecycleStatus"), "Launched") and is_tariff(data)
+
+
+def is_tariff(data: Json) -> bool:
+    """Whether a TMF620 offering is of category ``tariff`` (in any letter case)."""
+    return any(same(c.get("id"), "tariff") for c in objects(obj(data).get("category")))
+
+
+def _char_values(data: Json) -> dict[str, list[Any]]:
+    """``prodSpecCharValueUse`` as name -> the values of its ``productSpecCharacteristicValue``."""
+    result: dict[str, list[Any]] = {}
+    for use in objects(data.get("prodSpecCharValueUse")):
+        values = [v.get("value") for v in objects(use.get("productSpecCharacteristicValue"))]
+        result[text(use.get("name"))] = [v for v in values if v is not None]
+    return result
+
+
+def tariff_offer(data: Json) -> TariffOffer | None:
+    """TMF620 tariff offering -> :class:`TariffOffer`; None when its monthly price is unknown.
+
+    The price is the ``recurring`` entry of ``productOfferingPrice`` (given inline). Allowances
+    and the change timing are ``prodSpecCharValueUse``; a missing or unknown timing is taken as
+    the next billing period (the later one: never a surprise change today).
+    """
+    data = obj(data)
+    prices = [p for p in objects(data.get("productOfferingPrice")) if same(p.get("priceType"), "recurring")]
+    if not prices or prices[0].get("price") is None:
+        return None
+    values = _char_values(data)
+    unlimited = {text(v) for v in values.get("unlimitedUsage", [])}
+    allowances = tuple(
+        Allowance(kind=kind, amount=integer(values[name][0]), unlimited=kind.value in unlimited)
+        for name, kind in ALLOWANCE_CHARACTERISTICS.items()
+        if values.get(name)
+    )
+    timing_values = values.get("tariffChangeEffective") or ["nextBillingPeriod"]
+    immediate = same(timing_values[0], ChangeTiming.IMMEDIATE.value)
+    change_from = tuple(
+        text(rel["id"])
+        for rel in objects(data.get("productOfferingRelationship"))
+        if same(rel.get("relationshipType"), "changeFrom")
+    )
+    return TariffOffer(
+        offering_id=text(data["id"]),
+        name=text(data.get("name")),
+        description=text(data.get("description")),
+        monthly_price=money(obj(prices[0]["price"])["taxIncludedAmount"]),
+        allowances=allowances,
+        timing=ChangeTiming.IMMEDIATE if immediate else ChangeTiming.NEXT_PERIOD,
+        change_from=change_from,
+    )
+
+
+def tariff_change_body(customer_id: str, sim_product_id: str, offering_id: str, key: str) -> dict[str, Any]:
+    """TMF622 create body of a tariff change: one ``modify`` item, ``externalId`` = idempotency key."""
+    return {
+        "externalId": key,
+        "relatedParty": [{"id": customer_id, "role": "customer"}],
+        "productOrderItem": [
+            {
+                "id": "1",
+                "action": "modify",
+                "productOffering": {"id": offering_id},
+                "product": {"id": sim_product_id},
+            }
+        ],
+    }
+
+
+def tariff_change(data: Json, created: bool) -> TariffChange:
+    """TMF622 ``modify`` order -> :class:`TariffChange` (``expectedCompletionDate``: when it applies)."""
+    data = obj(data)
+    item = objects(data["productOrderItem"])[0]
+    state = text(data.get("state"))
+    expected = data.get("expectedCompletionDate") or data.get("requestedStartDate")
+    return TariffChange(
+        id=text(data["id"]),
+        external_id=text(data.get("externalId")),
+        state=state,
+        offering_id=ref_id(item.get("productOffering")),
+        sim_product_id=ref_id(item.get("product")),
+        effective=local_date(expected) if expected and not same(state, "completed") else None,
+        created=created,
+    )
 
 
 def order(data: Json, created: bool) -> Order:
@@ -744,6 +999,17 @@ def sms_body(msisdn: str, content: str, sender: str) -> dict[str, Any]:
         "messageType": "SMS",
         "content": content,
         "receiver": [{"phoneNumber": number}],
+        "sender": {"name": sender},
+    }
+
+
+def email_body(address: str, subject: str, content: str, sender: str) -> dict[str, Any]:
+    """TMF681 v4 ``CommunicationMessage_Create`` for an e-mail (``messageType`` ``Email``)."""
+    return {
+        "messageType": "Email",
+        "subject": subject,
+        "content": content,
+        "receiver": [{"email": address}],
         "sender": {"name": sender},
     }
 

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, Response, jsonify, request
 
+from . import sim_replacement, tariff_change
 from .api_prepay import charge_credit
 from .db import dumps, immediate, load_doc, request_conn
 from .errors import ApiError, bad_request
@@ -154,10 +155,22 @@ def _existing(conn: sqlite3.Connection, external_id: str | None) -> dict | None:
     return json.loads(row[0]) if row else None
 
 
+@order_bp.before_app_request
+def _apply_due_tariff_changes() -> None:
+    # A change "from the next billing period" takes effect before the first answer after its date.
+    tariff_change.apply_due_tariff_changes(request_conn())
+
+
 @order_bp.post("/productOrder")
 def create_order() -> Response:
-    """Order add-on packages; a repeated ``externalId`` returns the first order with 200."""
-    external_id, customer, wanted = _parse_order(request.get_json(silent=True))
+    """Order add-on packages, or change a tariff (``modify``, ``sandbox/tariff_change.py``);
+    a repeated ``externalId`` returns the first order with 200."""
+    body = request.get_json(silent=True)
+    if tariff_change.is_tariff_change(body):
+        return tariff_change.create(request_conn(), body)
+    if sim_replacement.is_replacement(body):
+        return sim_replacement.create(request_conn(), body)
+    external_id, customer, wanted = _parse_order(body)
     conn = request_conn()
     try:
         with immediate(conn):

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from .db import dumps, immediate, load_doc, request_conn
 from .errors import ApiError, bad_request, not_found
-from .resources import BASE
+from .resources import BASE, ROAMING_DATA_LIMIT, ROAMING_DATA_LIMITS, service_characteristics
 from .resources import SIM_SETTINGS as SETTINGS
 from .tmf630 import Attr, digits_only, list_response, one_response
 
@@ -59,25 +59,32 @@ def get_service(id_: str) -> Response:
     return one_response(request_conn(), "service", "service", id_)
 
 
-def _parse_characteristics(body: object) -> dict[str, bool]:
+def _parse_characteristics(body: object) -> dict[str, bool | int]:
     """The new ``serviceCharacteristic`` array: RFC 7396 merge-patch replaces the stored one, so it
-    must list every setting once (a partial array would leave the service without settings)."""
+    must list every setting once (a partial array would leave the service without settings).
+    The switches are booleans; ``roamingDataLimit`` one of :data:`ROAMING_DATA_LIMITS`."""
     if (
         not isinstance(body, dict)
         or not isinstance(body.get("serviceCharacteristic"), list)
         or set(body) - {"serviceCharacteristic"}
     ):
         raise bad_request('body must be {"serviceCharacteristic": [{"name": ..., "value": true|false}]}')
-    values: dict[str, bool] = {}
+    values: dict[str, bool | int] = {}
+    names = (*SETTINGS, ROAMING_DATA_LIMIT)
     for item in body["serviceCharacteristic"]:
-        if not isinstance(item, dict) or item.get("name") not in SETTINGS:
-            raise bad_request(f"unknown characteristic; allowed: {', '.join(SETTINGS)}")
-        if not isinstance(item.get("value"), bool):
+        if not isinstance(item, dict) or item.get("name") not in names:
+            raise bad_request(f"unknown characteristic; allowed: {', '.join(names)}")
+        value = item.get("value")
+        if item["name"] == ROAMING_DATA_LIMIT:
+            if isinstance(value, bool) or value not in ROAMING_DATA_LIMITS:
+                allowed = ", ".join(map(str, ROAMING_DATA_LIMITS))
+                raise bad_request(f"value of {ROAMING_DATA_LIMIT} must be one of {allowed}")
+        elif not isinstance(value, bool):
             raise bad_request(f"value of {item['name']} must be true or false")
         if item["name"] in values:
             raise bad_request(f"{item['name']} is listed twice")
         values[item["name"]] = item["value"]
-    missing = [name for name in SETTINGS if name not in values]
+    missing = [name for name in names if name not in values]
     if missing:
         raise bad_request(
             "merge-patch replaces the serviceCharacteristic array; it must list every setting, "
@@ -108,9 +115,9 @@ def patch_service(id_: str) -> Response:
             if set(changes) - {"simBlocked"}:
                 raise ApiError(422, "simBlocked", "SIM je zablokovaná", "a blocked SIM cannot be changed")
         current.update(changes)
-        doc["serviceCharacteristic"] = [
-            {"name": k, "valueType": "boolean", "value": current[k]} for k in SETTINGS
-        ]
+        doc["serviceCharacteristic"] = service_characteristics(
+            {k: bool(current[k]) for k in SETTINGS}, int(current[ROAMING_DATA_LIMIT])
+        )
         if changes.get("simBlocked") and doc["state"] != "inactive":
             _block(conn, doc)
         conn.execute("UPDATE service SET doc = ?, state = ? WHERE id = ?", (dumps(doc), doc["state"], id_))

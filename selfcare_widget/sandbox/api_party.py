@@ -21,6 +21,12 @@ CUSTOMER_ATTRS = {
     "id": Attr("id"),
     "relatedParty.id": Attr("partner_id"),
     "status": Attr("json_extract(doc, '$.status')"),
+    # customers having a characteristic of that name (the alerts process: usageAlerts)
+    "characteristic.name": Attr(
+        "id IN (SELECT c.id FROM customer c, json_each(c.doc, '$.characteristic') ch "
+        "WHERE json_extract(ch.value, '$.name') IN ({marks}))",
+        kind="in",
+    ),
 }
 ACCOUNT_ATTRS = {"id": Attr("id"), "relatedParty.id": Attr("customer_id")}
 
@@ -88,16 +94,93 @@ def validate_medium(medium: object) -> dict:
     raise _invalid(f"unsupported mediumType {kind!r} (email, mobile, postalAddress)")
 
 
+#: The usage-alert preferences (docs/platform-contract.md, "Usage alerts").
+USAGE_ALERTS = "usageAlerts"
+ALERT_CHANNELS = ("sms", "email")
+
+
+def _invalid_alerts(message: str) -> ApiError:
+    return ApiError(422, "invalidCharacteristic", "Neplatné nastavení upozornění", message)
+
+
+def validate_characteristics(items: object, customer_id: str, conn) -> list:
+    """Validate a customer ``characteristic`` array; ``usageAlerts`` must name the customer's SIMs."""
+    if not isinstance(items, list) or not all(
+        isinstance(c, dict) and isinstance(c.get("name"), str) and c["name"] and "value" in c for c in items
+    ):
+        raise bad_request("characteristic must be a list of {name, value}")
+    if len({c["name"] for c in items}) != len(items):
+        raise _invalid_alerts("each characteristic name may be listed once")
+    for ch in items:
+        if ch["name"] != USAGE_ALERTS:
+            continue
+        value = ch["value"]
+        if not isinstance(value, list) or len(value) > 50:
+            raise _invalid_alerts("usageAlerts must be a list of at most 50 SIM preferences")
+        own = {
+            row[0]
+            for row in conn.execute(
+                "SELECT id FROM product WHERE customer_id = ? AND spec_id = 'spec-mobile-line'",
+                (customer_id,),
+            )
+        }
+        seen: set[str] = set()
+        for entry in value:
+            if not isinstance(entry, dict) or set(entry) - {
+                "productId",
+                "channel",
+                "data",
+                "creditBelow",
+                "language",
+            }:
+                raise _invalid_alerts(
+                    "each usageAlerts entry has productId, channel, data, creditBelow, language"
+                )
+            if entry.get("productId") not in own or entry["productId"] in seen:
+                raise _invalid_alerts("productId must be one of the customer's SIM products, each once")
+            seen.add(entry["productId"])
+            if entry.get("channel") not in ALERT_CHANNELS:
+                raise _invalid_alerts("channel must be sms or email")
+            if not isinstance(entry.get("data", True), bool):
+                raise _invalid_alerts("data must be a boolean")
+            limit = entry.get("creditBelow")
+            if limit is not None and (
+                isinstance(limit, bool) or not isinstance(limit, (int, float)) or not 0 < limit <= 10000
+            ):
+                raise _invalid_alerts("creditBelow must be an amount in CZK between 0 and 10000")
+            if entry.get("language", "cs") not in ("cs", "en"):
+                raise _invalid_alerts("language must be cs or en")
+    return items
+
+
 @customer_bp.patch("/customer/<id_>")
 def patch_customer(id_: str) -> Response:
-    """Replace the contact media with the array in the body (merge-patch); returns the customer."""
+    """Replace the contact media and/or the characteristics with the arrays in the body
+    (merge-patch: each array replaces the stored one); returns the customer."""
     body = request.get_json(silent=True)
     if (
         not isinstance(body, dict)
-        or not isinstance(body.get("contactMedium"), list)
-        or set(body) - {"contactMedium"}
+        or not body
+        or set(body) - {"contactMedium", "characteristic"}
+        or ("contactMedium" in body and not isinstance(body["contactMedium"], list))
     ):
-        raise bad_request('body must be {"contactMedium": [...]} (only contact details can be changed)')
+        raise bad_request(
+            'body must be {"contactMedium": [...]} and/or {"characteristic": [...]} '
+            "(only contact details and characteristics can be changed)"
+        )
+    if "contactMedium" not in body:
+        conn = request_conn()
+        with immediate(conn):
+            doc = load_doc(conn, "customer", id_)
+            if doc is None:
+                raise not_found("customer", id_)
+            characteristics = validate_characteristics(body["characteristic"], id_, conn)
+            if characteristics:
+                doc["characteristic"] = characteristics
+            else:
+                doc.pop("characteristic", None)
+            conn.execute("UPDATE customer SET doc = ? WHERE id = ?", (dumps(doc), id_))
+        return jsonify(doc)
     media = [validate_medium(m) for m in body["contactMedium"]]
     kinds = {m["mediumType"] for m in media}
     if len(kinds) != len(media):
@@ -121,6 +204,12 @@ def patch_customer(id_: str) -> Response:
                 raise _invalid("this e-mail address is already used by another customer")
         # RFC 7396 merge-patch: the array in the body replaces the stored one as a whole.
         doc["contactMedium"] = media
+        if "characteristic" in body:
+            characteristics = validate_characteristics(body["characteristic"], id_, conn)
+            if characteristics:
+                doc["characteristic"] = characteristics
+            else:
+                doc.pop("characteristic", None)
         conn.execute("UPDATE customer SET doc = ? WHERE id = ?", (dumps(doc), id_))
         if new_email:
             conn.execute("UPDATE customer SET email = ? WHERE id = ?", (new_email, id_))

@@ -7,6 +7,7 @@ looks exactly like one created by the seed.
 from __future__ import annotations
 
 import calendar
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from decimal import ROUND_HALF_UP, Decimal
@@ -91,9 +92,18 @@ class Offering:
     lifecycle: str = "Launched"
     updated: date = date(2024, 1, 1)  # TMF620 lastUpdate (midnight Europe/Prague); fixed, not seeded
     unlimited: tuple[str, ...] = ()  # usage types sold as unlimited (the grant is a fair-use cap)
+    # tariffs: the tariffs a line may change from to this one (TMF620 ``changeFrom`` relationships)
+    change_from: tuple[str, ...] = ()
+    change_effective: str = "immediate"  # tariffs: when a change to it applies (TARIFF_CHANGE_EFFECTIVE)
 
 
-ALL_TARIFFS = ("tariff-pohoda", "tariff-start", "tariff-datovy")
+#: ``prodSpecCharValueUse`` of a tariff offering saying when a change to it applies: ``immediate``
+#: or ``nextBillingPeriod`` (the 1st of the next calendar month, 00:00 Europe/Prague).
+TARIFF_CHANGE_EFFECTIVE = "tariffChangeEffective"
+#: ``prodSpecCharValueUse`` of a tariff offering listing the usage types it sells as unlimited.
+UNLIMITED_USAGE = "unlimitedUsage"
+
+ALL_TARIFFS = ("tariff-pohoda", "tariff-start", "tariff-datovy", "tariff-neomezeny", "tariff-start-plus")
 
 CATALOG: tuple[Offering, ...] = (
     Offering(
@@ -103,8 +113,17 @@ CATALOG: tuple[Offering, ...] = (
         34900,
         "100 minut, 100 SMS a 3 GB dat měsíčně.",
         (("voice", 100), ("sms", 100), ("data", 3072)),
+        change_from=("tariff-datovy", "tariff-neomezeny"),
     ),
-    Offering("tariff-start", "Start", "tariff", 0, "Předplacená karta: platíte jen z kreditu."),
+    Offering(
+        "tariff-start",
+        "Start",
+        "tariff",
+        0,
+        "Předplacená karta: platíte jen z kreditu.",
+        change_from=("tariff-start-plus",),
+        change_effective="nextBillingPeriod",
+    ),
     Offering(
         "tariff-datovy",
         "Datový",
@@ -113,6 +132,28 @@ CATALOG: tuple[Offering, ...] = (
         "Neomezené volání (5 000 minut) a 10 GB dat.",
         (("voice", 5000), ("sms", 500), ("data", 10240)),
         unlimited=("voice",),
+        change_from=("tariff-pohoda", "tariff-neomezeny"),
+    ),
+    # added for tariff changes (issue 14): no seeded SIM uses them, so the generated data is unchanged
+    Offering(
+        "tariff-neomezeny",
+        "Neomezený",
+        "tariff",
+        69900,
+        "Neomezené volání a SMS, 30 GB dat.",
+        (("voice", 5000), ("sms", 5000), ("data", 30720)),
+        unlimited=("voice", "sms"),
+        change_from=("tariff-pohoda", "tariff-datovy"),
+        change_effective="nextBillingPeriod",
+    ),
+    Offering(
+        "tariff-start-plus",
+        "Start Plus",
+        "tariff",
+        0,
+        "Předplacená karta s 500 MB dat každý měsíc, platíte jen z kreditu.",
+        (("data", 500),),
+        change_from=("tariff-start",),
     ),
     Offering(
         "addon-50sms",
@@ -232,7 +273,38 @@ def offering_doc(o: Offering) -> dict:
         doc["productOfferingRelationship"] = [
             {"id": t, "name": OFFERINGS[t].name, "relationshipType": "addOnTo"} for t in o.allowed_for
         ]
+    if o.category == "tariff":
+        doc.update(tariff_offering_fields(o))
     return doc
+
+
+def tariff_offering_fields(o: Offering) -> dict[str, Any]:
+    """What a tariff offering says for a tariff change (docs/platform-contract.md, TMF620).
+
+    ``productOfferingRelationship`` ``changeFrom``: the tariffs a line may change from to this
+    one; ``prodSpecCharValueUse``: its monthly allowances (:data:`ALLOWANCE_NAMES`), the usage
+    types sold as unlimited and when a change to it applies.
+    """
+
+    def use(name: str, value_type: str, values: list[Any], unit: str = "") -> dict[str, Any]:
+        spec_values: list[dict[str, Any]] = []
+        for value in values:
+            entry: dict[str, Any] = {"isDefault": True, "valueType": value_type, "value": value}
+            if unit:
+                entry["unitOfMeasure"] = unit
+            spec_values.append(entry)
+        return {"name": name, "valueType": value_type, "productSpecCharacteristicValue": spec_values}
+
+    uses = [use(ALLOWANCE_NAMES[kind], "integer", [amount], UNITS[kind]) for kind, amount in o.grants]
+    if o.unlimited:
+        uses.append(use(UNLIMITED_USAGE, "string", list(o.unlimited)))
+    uses.append(use(TARIFF_CHANGE_EFFECTIVE, "string", [o.change_effective]))
+    fields: dict[str, Any] = {"prodSpecCharValueUse": uses}
+    if o.change_from:
+        fields["productOfferingRelationship"] = [
+            {"id": t, "name": OFFERINGS[t].name, "relationshipType": "changeFrom"} for t in o.change_from
+        ]
+    return fields
 
 
 def sim_msisdn(sim_product: dict) -> str:
@@ -324,7 +396,15 @@ SIM_SETTINGS = (
     "internationalCallsBarred",
     "voicemailEnabled",
     "simBlocked",
+    "roamingEuEnabled",  # roaming zones; ``roamingEnabled`` stays the master switch
+    "roamingWorldEnabled",
 )
+#: TMF638 integer characteristic: CZK (incl. VAT) of data roaming outside the EU per billing
+#: month, then data abroad stops; 0 = no data outside the EU. The allowed values; 1 500 Kč
+#: stands for the EU regulation's default cut-off of 50 € excl. VAT.
+ROAMING_DATA_LIMIT = "roamingDataLimit"
+ROAMING_DATA_LIMITS = (0, 500, 1500, 5000)
+ROAMING_DATA_LIMIT_DEFAULT = 1500
 
 
 def customer_party(customer_id: str, name: str) -> dict:
@@ -401,11 +481,13 @@ def sim_service_doc(
     settings: dict[str, bool],
     product_id: str,
     resource_id: str,
+    roaming_data_limit: int = ROAMING_DATA_LIMIT_DEFAULT,
 ) -> dict:
     """TMF638 Service body of a SIM's mobile service.
 
     ``settings`` gives a value for each of :data:`SIM_SETTINGS` (the serviceCharacteristic, in
-    that order); a blocked SIM's service is ``inactive`` and disabled.
+    that order, then :data:`ROAMING_DATA_LIMIT`); a blocked SIM's service is ``inactive`` and
+    disabled.
     """
     return {
         "id": service_id,
@@ -420,17 +502,41 @@ def sim_service_doc(
         "supportingResource": [{"id": resource_id, "href": href("639", "resource", resource_id)}],
         "relatedEntity": [{"id": product_id, "role": "realizedProduct", "@referredType": "Product"}],
         "relatedParty": [customer_party(customer_id, customer_name)],
-        "serviceCharacteristic": [
-            {"name": k, "valueType": "boolean", "value": settings[k]} for k in SIM_SETTINGS
-        ],
+        "serviceCharacteristic": service_characteristics(settings, roaming_data_limit),
         "@type": "Service",
     }
 
 
+def service_characteristics(settings: dict[str, bool], roaming_data_limit: int) -> list[dict]:
+    """A SIM service's ``serviceCharacteristic`` array: the switches, then the roaming data limit."""
+    return [{"name": k, "valueType": "boolean", "value": settings[k]} for k in SIM_SETTINGS] + [
+        {"name": ROAMING_DATA_LIMIT, "valueType": "integer", "value": roaming_data_limit}
+    ]
+
+
+def sim_codes(iccid: str) -> tuple[str, str]:
+    """PIN1 and PUK1 of a sandbox SIM card, derived from its ICCID (no draw from the seed's
+    random sequence, so the rest of the demo data stays as it was). Sandbox data only."""
+    digest = hashlib.sha256(f"sandbox-sim-codes:{iccid}".encode()).hexdigest()
+    number = int(digest, 16)
+    return f"{number % 10**4:04d}", f"{(number // 10**4) % 10**8:08d}"
+
+
 def sim_card_doc(
-    resource_id: str, *, customer_id: str, customer_name: str, msisdn: str, iccid: str, blocked: bool
+    resource_id: str,
+    *,
+    customer_id: str,
+    customer_name: str,
+    msisdn: str,
+    iccid: str,
+    blocked: bool,
+    esim: bool = False,
+    activation_code: str = "",
 ) -> dict:
-    """TMF639 SimCard body: ICCID, IMSI and MSISDN; locked and suspended while blocked."""
+    """TMF639 SimCard body: ICCID, IMSI, MSISDN, kind, PIN1/PUK1 (and an eSIM's LPA activation
+    code); locked and suspended while blocked."""
+    pin, puk = sim_codes(iccid)
+    extra = [{"name": "activationCode", "valueType": "string", "value": activation_code}] if esim else []
     return {
         "id": resource_id,
         "href": href("639", "resource", resource_id),
@@ -445,6 +551,10 @@ def sim_card_doc(
             {"name": "iccid", "valueType": "string", "value": iccid},
             {"name": "imsi", "valueType": "string", "value": "23099" + msisdn[-10:]},
             {"name": "msisdn", "valueType": "string", "value": msisdn},
+            {"name": "simType", "valueType": "string", "value": "esim" if esim else "physical"},
+            {"name": "pin1", "valueType": "string", "value": pin},
+            {"name": "puk1", "valueType": "string", "value": puk},
+            *extra,
         ],
         "relatedParty": [customer_party(customer_id, customer_name)],
         "@type": "SimCard",

@@ -385,6 +385,10 @@ class _Builder:
             "voicemailEnabled": rng.random() < 0.6,
             "simBlocked": sim.blocked,
         }
+        # Roaming zones, decided without a draw from ``rng`` (the rest of the data stays as it
+        # was): the EU on for everyone, the rest of the world on for every third customer that roams.
+        settings["roamingEuEnabled"] = True
+        settings["roamingWorldEnabled"] = settings["roamingEnabled"] and int(num) % 3 == 0
         service = sim_service_doc(
             sid,
             customer_id=c.id,
@@ -801,7 +805,8 @@ def generate(path: str | Path, seed: int = 42, today: date | None = None) -> Pat
         )
         conn.executemany(
             "INSERT INTO offering_relationship VALUES (?,?)",
-            [(o.id, t) for o in CATALOG for t in o.allowed_for],
+            # add-ons -> the tariffs they are for; tariffs -> the tariffs a line may change from
+            [(o.id, t) for o in CATALOG for t in o.allowed_for + o.change_from],
         )
         conn.execute("COMMIT")
         conn.execute("ANALYZE")
@@ -859,18 +864,26 @@ def demo_data_markdown() -> str:
         "",
         "## Catalogue",
         "",
-        "| offering id | name | category | price | orderable for | status |",
+        "Add-ons are orderable for the tariffs listed; a line may change to a tariff from the tariffs",
+        "listed (TMF620 `changeFrom`), at once or from the next billing period (the 1st of next month).",
+        "",
+        "| offering id | name | category | price | orderable for / change from | status |",
         "|---|---|---|---|---|---|",
     ]
     for o in CATALOG:
         price = f"{o.price // 100},{o.price % 100:02d} Kč" + ("/měsíc" if o.category == "tariff" else "")
-        allowed = ", ".join(f"`{t}`" for t in o.allowed_for) or "–"
+        allowed = ", ".join(f"`{t}`" for t in o.allowed_for + o.change_from) or "–"
+        if o.category == "tariff":
+            allowed += " (" + ("at once" if o.change_effective == "immediate" else "next period") + ")"
         lines.append(f"| `{o.id}` | {o.name} | {o.category} | {price} | {allowed} | {o.lifecycle} |")
     lines += [
         "",
         "## What else is generated",
         "",
-        "- Every SIM: a `spec-mobile-line` product, a TMF638 service with its settings, a SimCard resource,",
+        "- Every SIM: a `spec-mobile-line` product, a TMF638 service with its settings (roaming: the",
+        "  master switch `roamingEnabled`, zones `roamingEuEnabled` on for all and `roamingWorldEnabled`",
+        "  for every third roaming customer, `roamingDataLimit` 1500 Kč), a SimCard resource (plastic,",
+        "  with `pin1`/`puk1` derived from its ICCID),",
         "  a prepaid credit bucket (CZK) and unit buckets of its tariff and ordered packages (valid to the",
         "  end of the current month).",
         "- Customers whose SIMs are all on a prepaid tariff (Start) have a `prepaid` billing account and",
