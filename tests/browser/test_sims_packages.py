@@ -18,7 +18,7 @@ def settle(page):
     page.locator(f"{WIDGET} #sc-main:not([aria-busy])").wait_for()
 
 
-def test_toggle_roaming_and_see_the_confirmed_state(portal):
+def test_toggle_eu_roaming_and_see_the_confirmed_state(portal):
     page = portal("cust-0001")
     widget = page.locator(WIDGET)
     settle(page)
@@ -26,25 +26,25 @@ def test_toggle_roaming_and_see_the_confirmed_state(portal):
     widget.locator('[data-sc-section="sims"]').wait_for()
     widget.locator("button", has_text=re.compile(r"602 345 678")).click()
     widget.locator("#sc-sim-title").wait_for()
-    switch = widget.locator("#sc-toggle-roaming_enabled button.sc-switch")
+    switch = widget.locator("#sc-toggle-roaming_eu_enabled button.sc-switch")
     before = switch.get_attribute("aria-pressed")
     after = "false" if before == "true" else "true"
 
     switch.click()
     # the platform-confirmed state comes back in the swapped toggle, announced in its status line
-    widget.locator(f'#sc-toggle-roaming_enabled button.sc-switch[aria-pressed="{after}"]').wait_for()
-    status = widget.locator("#sc-toggle-roaming_enabled [role=status]")
+    widget.locator(f'#sc-toggle-roaming_eu_enabled button.sc-switch[aria-pressed="{after}"]').wait_for()
+    status = widget.locator("#sc-toggle-roaming_eu_enabled [role=status]")
     assert status.inner_text().strip() != ""
-    assert widget.locator("#sc-toggle-roaming_enabled:not([aria-busy])").count() == 1
+    assert widget.locator("#sc-toggle-roaming_eu_enabled:not([aria-busy])").count() == 1
     # focus stays on the switch, so keyboard users can carry on
     assert page.evaluate(
-        "document.querySelector('#selfcare-0').shadowRoot.activeElement?.matches('#sc-toggle-roaming_enabled .sc-switch')"
+        "document.querySelector('#selfcare-0').shadowRoot.activeElement?.matches('#sc-toggle-roaming_eu_enabled .sc-switch')"
     )
     save_artifact(page, "sims-roaming-toggled")
 
     # and back with the keyboard
     page.keyboard.press("Enter")
-    widget.locator(f'#sc-toggle-roaming_enabled button.sc-switch[aria-pressed="{before}"]').wait_for()
+    widget.locator(f'#sc-toggle-roaming_eu_enabled button.sc-switch[aria-pressed="{before}"]').wait_for()
 
 
 def test_order_a_package_and_see_it_in_ordered_packages(portal):

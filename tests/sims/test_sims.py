@@ -40,7 +40,7 @@ def test_list_shows_every_sim_of_the_customer(post, sign_in):
     assert 'data-sc-section="sims"' in body
 
 
-def test_detail_shows_msisdn_iccid_state_tariff_and_five_switches(app, post, sign_in):
+def test_detail_shows_msisdn_iccid_state_tariff_and_six_switches(app, post, sign_in):
     response = post("/w/sims", sign_in("cust-0001"), sim=CUST1_SIM2)
     assert response.status_code == 200
     body = text(response)
@@ -48,14 +48,16 @@ def test_detail_shows_msisdn_iccid_state_tariff_and_five_switches(app, post, sig
     assert "8942011000000000029" in body  # ICCID of the TMF639 SIM card
     assert "Pohoda" in body
     current = settings_of(app, "cust-0001", CUST1_SIM2)
-    for name in (
-        "data_enabled",
-        "roaming_enabled",
-        "premium_sms_barred",
-        "international_calls_barred",
-        "voicemail_enabled",
+    for name, attr in (
+        ("data_enabled", "data_enabled"),
+        ("premium_sms_barred", "premium_sms_barred"),
+        ("international_calls_barred", "international_calls_barred"),
+        ("voicemail_enabled", "voicemail_enabled"),
+        ("roaming_eu_enabled", "roams_in_eu"),
+        ("roaming_world_enabled", "roams_in_world"),
     ):
-        assert pressed(body, name) == str(getattr(current, name)).lower()
+        assert pressed(body, name) == str(getattr(current, attr)).lower()
+    assert 'value="roaming_enabled"' not in body  # the master switch goes with the zones
     assert "/w/sims/block" in body  # the block action is offered (behind its confirm step)
     assert "confirm(" not in body and "<script" not in body and "style=" not in body
 
@@ -194,9 +196,20 @@ def test_platform_text_in_the_detail_is_inert(app, payload):
         service_id="svc-x",
         resource_id="res-x",
     )
-    settings = SimSettings("svc-x", "active", True, False, False, False, True, False)
-    from selfcare_widget.views.sims import TOGGLES
+    settings = SimSettings("svc-x", "active", True, False, False, False, True, False, roaming_data_limit=500)
+    from selfcare_widget.partners import Partner, SupportContact
+    from selfcare_widget.views.sims import ROAMING_DATA_LIMITS, ROAMING_TOGGLES, TOGGLES
 
+    # partner texts come from the operator's file: escaped all the same
+    partner = Partner(
+        "demo-mobil",
+        payload,
+        ("https://x.example",),
+        None,
+        ("sso",),
+        roaming_notice=payload,
+        support=SupportContact(phone="+420 800 123 456", email="a@example.cz"),
+    )
     with app.test_request_context("/w/sims", method="POST"):
         body = render_template(
             "widget/sims/_detail.html",
@@ -204,8 +217,12 @@ def test_platform_text_in_the_detail_is_inert(app, payload):
             card=SimCard("res-x", payload, "available"),
             settings=settings,
             toggles=TOGGLES,
+            roaming_toggles=ROAMING_TOGGLES,
+            roaming_limits=ROAMING_DATA_LIMITS,
+            partner=partner,
             status=payload,
             error=payload,
+            replaced="",
         )
     if str(escape(payload)) != payload:  # markup payloads appear only escaped
         assert payload not in body
