@@ -1,5 +1,5 @@
-"""The ``selfcare-widget`` command: demo, serve, sandbox, sso-token, edr-worker, edr-status, edr-replay,
-check-theme, embed-snippet."""
+"""The ``selfcare-widget`` command: demo, serve, sandbox, sso-token, edr-worker, alerts, edr-status,
+edr-replay, check-theme, embed-snippet."""
 
 from __future__ import annotations
 
@@ -152,6 +152,47 @@ def _edr_worker(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     worker.run_forever(stop)
+    return 0
+
+
+def _alerts(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from . import store
+    from .alerts import AlertChecker, platform_from_settings
+    from .config import load_settings
+    from .partners import load_partners
+
+    settings = load_settings()
+    if settings.uses_memory_store:
+        raise ConfigError(
+            "SELFCARE_REDIS_URL is memory:// — the alerts process keeps what it has sent in a shared "
+            "Redis (redis://...), or every restart would notify again"
+        )
+    if settings.partners_file is None:
+        raise ConfigError("SELFCARE_PARTNERS_FILE is required (the partners TOML file)")
+    shared = store.connect(settings.redis_url)
+    checker = AlertChecker(
+        platform_from_settings(settings, shared), shared, load_partners(settings.partners_file)
+    )
+    if args.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(args.metrics_port, addr=args.metrics_host)
+        print(f"metrics on http://{args.metrics_host}:{args.metrics_port}/metrics", flush=True)
+    if args.once:
+        stats = checker.run_once()
+        print(
+            f"customers {stats.customers}, SIMs {stats.sims}, sent {stats.sent}, "
+            f"already sent {stats.already}, failed {stats.failed}",
+            flush=True,
+        )
+        return 0
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    checker.run_forever(stop, args.interval)
     return 0
 
 
@@ -370,6 +411,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="address for --metrics-port (default: all interfaces)",
     )
     worker.set_defaults(func=_edr_worker)
+
+    alerts = sub.add_parser(
+        "alerts", help="send the customers' usage alerts (80/100 %% data, low credit) (needs Redis)"
+    )
+    alerts.add_argument("--once", action="store_true", help="one pass over all partners, then exit")
+    alerts.add_argument(
+        "--interval", type=float, default=300.0, metavar="SECONDS", help="between passes (default 300)"
+    )
+    alerts.add_argument(
+        "--metrics-port", type=int, metavar="PORT", help="serve Prometheus /metrics on this port"
+    )
+    alerts.add_argument(
+        "--metrics-host",
+        default="0.0.0.0",  # noqa: S104 - like edr-worker; keep the port on an internal network
+        metavar="HOST",
+        help="address for --metrics-port (default: all interfaces)",
+    )
+    alerts.set_defaults(func=_alerts)
 
     status = sub.add_parser(
         "edr-status", help="undelivered, pending and dead-lettered EDRs per partner, next attempts"
