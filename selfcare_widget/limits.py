@@ -62,7 +62,8 @@ def _session() -> str:
 
 
 def _reauthentication_failed(_response: Response) -> bool:
-    """A wrong current password when changing the sign-in e-mail (guessing inside a session)."""
+    """A wrong current password or code inside a session (changing the sign-in e-mail or the
+    password, showing PIN/PUK): guessing with a hijacked session."""
     return bool(g.get("reauth_failed"))
 
 
@@ -96,6 +97,9 @@ LIMITS = {
     "contact.send_code": [Limit("3 per 10 minutes", _session)],
     "password.save": [Limit("5 per hour", _session, counts=_reauthentication_failed)],
     "password.send_code": [Limit("3 per 10 minutes", _session)],
+    # PIN/PUK: 5 wrong passwords or codes per session and hour, as for the sign-in e-mail
+    "sims.puk_show": [Limit("5 per hour", _session, counts=_reauthentication_failed)],
+    "sims.puk_code": [Limit("3 per 10 minutes", _session)],
 }
 
 
@@ -107,7 +111,14 @@ def _breached(_limit: RequestLimit) -> Response:
     body: Response | str
     if request.endpoint == "auth.sso_exchange":
         body = jsonify(error="too_many_attempts")
-    elif request.endpoint in ("contact.save", "contact.send_code", "password.save", "password.send_code"):
+    elif request.endpoint in (
+        "contact.save",
+        "contact.send_code",
+        "password.save",
+        "password.send_code",
+        "sims.puk_show",
+        "sims.puk_code",
+    ):
         body = render_template("widget/error.html", status=429, message=message)
     elif request.endpoint in ("reset.send", "reset.confirm"):
         body = render_template(

@@ -15,7 +15,7 @@ from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.serving import make_server
 
 from ..config import ConfigError, Settings, load_settings
-from ..partners import Partner, PaymentGateway, SsoVerification, Supplier
+from ..partners import Partner, PaymentGateway, SsoVerification, Supplier, SupportContact
 from ..services import services
 from .gateway import demo_url_template
 
@@ -118,6 +118,11 @@ def demo_partners(
                 ico="12345679",
                 dic="CZ12345679",
             ),
+            support=SupportContact(
+                phone="+420 800 123 456", email="pece@demo-mobil.cz", url="https://www.demo-mobil.cz/podpora"
+            ),
+            roaming_notice="V EU voláte, píšete a surfujete za domácí ceny. Mimo EU: volání od 29 Kč/min, data 99 Kč/MB.",
+            roaming_notice_url="https://www.demo-mobil.cz/roaming",
             **webhook(DEMO_PARTNER),
         ),
         "zelena-mobil": Partner(
@@ -136,6 +141,8 @@ def demo_partners(
                 ico="87654326",
                 dic="CZ87654326",
             ),
+            support=SupportContact(phone="+420 800 765 432", email="podpora@zelena-mobil.example.cz"),
+            roaming_notice_url="https://zelena-mobil.example.cz/roaming",
             **webhook("zelena-mobil"),
         ),
     }

@@ -16,7 +16,10 @@ SIGNIN = "signin"
 SIGNOUT = "signout"
 SIM_SETTING_CHANGE = "sim.setting.change"
 SIM_BLOCK = "sim.block"
+SIM_REPLACE = "sim.replace"  # a replacement SIM ordered for a blocked line
+SIM_PUK_VIEW = "sim.puk.view"  # PIN/PUK shown after re-authentication (the codes are never recorded)
 PACKAGE_ORDER = "package.order"  # a prepaid SIM's order carries ``paid_from="credit"`` and ``amount``
+TARIFF_CHANGE = "tariff.change"  # a SIM line moved to another tariff, at once or from the next period
 INVOICE_VIEW = "invoice.view"
 INVOICE_DOWNLOAD = "invoice.download"
 USAGE_VIEW = "usage.view"
@@ -27,6 +30,7 @@ PASSWORD_CHANGE = "password.change"  # noqa: S105 - an action name, not a passwo
 PAYMENT_START = "payment.start"
 PAYMENT_CONFIRM = "payment.confirm"
 TOPUP = "topup"
+ALERTS_CHANGE = "alerts.change"  # usage alerts of a SIM turned on/off or changed
 
 #: Each action with the outcomes it can be recorded with.
 ACTIONS: dict[str, tuple[Outcome, ...]] = {
@@ -34,7 +38,10 @@ ACTIONS: dict[str, tuple[Outcome, ...]] = {
     SIGNOUT: ("success",),
     SIM_SETTING_CHANGE: ("success", "failure", "rejected"),
     SIM_BLOCK: ("success", "failure", "rejected"),
+    SIM_REPLACE: ("success", "failure", "rejected"),
+    SIM_PUK_VIEW: ("success", "failure", "rejected"),
     PACKAGE_ORDER: ("success", "failure", "rejected"),
+    TARIFF_CHANGE: ("success", "failure", "rejected"),
     INVOICE_VIEW: ("success",),
     INVOICE_DOWNLOAD: ("success",),
     USAGE_VIEW: ("success", "failure", "rejected"),
@@ -45,4 +52,5 @@ ACTIONS: dict[str, tuple[Outcome, ...]] = {
     PAYMENT_START: ("success", "failure", "rejected"),
     PAYMENT_CONFIRM: ("success", "failure", "rejected"),
     TOPUP: ("success", "failure", "rejected"),
+    ALERTS_CHANGE: ("success", "failure", "rejected"),
 }

@@ -31,9 +31,10 @@ SECTION_IDS = {s.id for s in SECTIONS}
 def register_views(app: Flask) -> None:
     """Register every feature blueprint, and the one answer to a platform failure."""
     from ..platform import PlatformError
-    from . import billing, contact, overview, packages, password, payments, shell, sims, usage
+    from . import alerts, billing, contact, overview, packages, password, payments, shell, sims, tariff, usage
     from .common import platform_error
 
-    for module in (shell, overview, sims, packages, billing, payments, usage, contact, password):
+    features = (shell, overview, sims, tariff, alerts, packages, billing, payments, usage, contact, password)
+    for module in features:
         app.register_blueprint(module.bp)
     app.register_error_handler(PlatformError, platform_error)
