@@ -23,7 +23,7 @@ from ..platform import NotFound, PlatformError, Rejected
 from ..services import services
 from ..views import SECTION_IDS
 from ..views.shell import render_shell
-from .credentials import requested_partner
+from .credentials import requested_partner, session_token_from_request
 from .identifiers import (
     digest,
     known_account,
@@ -85,8 +85,21 @@ def signed_in(partner: Partner, customer_id: str, method: str, locale: str | Non
 
 @bp.post("/sso/exchange")
 def sso_exchange() -> ResponseReturnValue:
-    """Exchange a partner-signed SSO JWT for a widget session (JSON for the loader)."""
-    partner = partner_or_404()
+    """Exchange a partner-signed SSO JWT for a widget session (JSON for the loader; with
+    ``shell=1`` the shell and its first ``section`` itself, the session in a header).
+
+    A refusal says why in ``reason`` (``replayed``, ``expired``, else ``invalid``) so the loader
+    can tell the host page; an origin not in the partner's list gets a 403.
+    """
+    partner = requested_partner()
+    if partner is None:
+        abort(404)
+    origin = request.headers.get("Origin")
+    if origin and not partner.allows_origin(origin):
+        log.warning("SSO exchange from origin %s refused for partner %s", origin, partner.id)
+        # Not readable by that page (no CORS for a foreign origin): the loader tells it apart
+        # from a network failure by an opaque request (embed.js, originRefused).
+        return jsonify(error="origin_not_allowed", origin=origin), 403
     token = request.form.get("token", "")
     try:
         claims = services().sso.verify(partner, token)
@@ -95,9 +108,14 @@ def sso_exchange() -> ResponseReturnValue:
     except SsoError as exc:
         log.info("SSO rejected for partner %s: %s", partner.id, exc.reason)
         edr.record(edr.actions.SIGNIN, "failure", partner_id=partner.id, method="sso", reason=exc.reason)
-        return jsonify(error="sso_rejected"), 401
+        reason = exc.reason if exc.reason in ("replayed", "expired") else "invalid"
+        return jsonify(error="sso_rejected", reason=reason), 401
     except PlatformError:
         return jsonify(error="platform_unavailable"), 503
+    if request.form.get("shell") == "1":
+        # The loader asks for the first content in the same round trip: the shell with the
+        # section, the session in its header, as password and SMS sign-in answer.
+        return signed_in(partner, claims.customer_id, "sso", claims.locale)
     locale = claims.locale if claims.locale in ("cs", "en") else partner.default_locale
     session = services().sessions.create(partner.id, claims.customer_id, locale, "sso")
     edr.record(edr.actions.SIGNIN, partner_id=partner.id, customer_id=claims.customer_id, method="sso")
@@ -114,6 +132,9 @@ def signin_form() -> ResponseReturnValue:
         "widget/signin.html",
         partner=partner,
         expired=request.form.get("expired") == "1",
+        signed_out=request.form.get("signed_out") == "1",
+        # A widget started by the portal's SSO offers no sign-in as someone else (issue 14).
+        sso=request.form.get("sso") == "1",
         section=_return_section(),
     )
 
@@ -306,11 +327,31 @@ def logout() -> ResponseReturnValue:
     partner = requested_partner()
     edr.record(edr.actions.SIGNOUT)
     services().sessions.revoke(current_user.token)
+    sso = current_user.session.method == "sso"  # then the next step is the portal's
     response = current_app.make_response(
-        render_template("widget/signin.html", partner=partner, signed_out=True)
+        render_template("widget/signin.html", partner=partner, signed_out=True, sso=sso)
     )
     response.headers["X-Selfcare-Signed-Out"] = "1"
     return response
+
+
+@bp.post("/auth/check")
+@login_required
+def check() -> ResponseReturnValue:
+    """204 while the session lives (401 otherwise): the loader notices a revocation unasked."""
+    return "", 204
+
+
+@bp.post("/auth/release")
+def release() -> ResponseReturnValue:
+    """The loader gives up a session nobody uses any more (page unload, ``destroy()``).
+
+    Not a sign-out by the customer: no EDR. Sent by ``sendBeacon``, whose answer nobody reads.
+    """
+    token = session_token_from_request()
+    if token:
+        services().sessions.revoke(token)
+    return "", 204
 
 
 def _unavailable() -> str:

@@ -125,6 +125,24 @@ def create_portal_app(
             )
         return response
 
+    @app.get("/spa/")
+    @app.get("/spa/<path:route>")
+    def spa(route: str = ""):
+        """A single-page version of the portal (client-side routing, widgets mounted and removed
+        by its router, a StrictMode-like double mount): how the widget lives in an SPA.
+        Open to anyone, like any SPA shell: without the portal's session the widget's token URL
+        says 401. ``?tt=1`` enforces Trusted Types (the widget loads under it)."""
+        customer = session.get("customer")
+        partner = known[customer][0] if customer in known else home_partner
+        response = make_response(
+            render_template(
+                "portal/spa.html", partner_id=partner.id, partner_name=partner.name, widget_url=widget_url
+            )
+        )
+        if request.args.get("tt") == "1":
+            response.headers["Content-Security-Policy"] = "require-trusted-types-for 'script'"
+        return response
+
     @app.get("/news")
     def news():
         # Served to the portal's own htmx 2.x (hx-get) to prove both htmx copies coexist.

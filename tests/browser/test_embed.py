@@ -13,7 +13,8 @@ pytestmark = pytest.mark.browser
 
 EVENTS_SCRIPT = """
 window.__selfcareEvents = [];
-for (const name of ['selfcare:ready', 'selfcare:signed-out', 'selfcare:session-expired', 'selfcare:action']) {
+for (const name of ['selfcare:ready', 'selfcare:signed-out', 'selfcare:session-expired', 'selfcare:action',
+                    'selfcare:sign-on-failed']) {
   document.addEventListener(name, (e) => {
     window.__selfcareEvents.push([name, e.target.id, e.detail || {}]);
   }, true);
@@ -140,14 +141,18 @@ def test_expired_session_signs_on_again_silently(portal, demo_stack):
     assert page.locator("#selfcare-0 .sc-signin").count() == 0
 
 
-def test_failed_sign_on_shows_the_widget_sign_in_form(portal):
+def test_failed_sign_on_says_so_and_offers_no_sign_in_as_someone_else(portal):
+    """Issue 14 item 3: a widget started by the portal's SSO never offers its own sign-in form."""
+
     def token_endpoint_fails(page):  # e.g. the portal's own session is gone
         page.route("**/selfcare-token", lambda route: route.fulfill(status=401, body="{}"))
 
-    page = portal("cust-0001", wait=False, before=token_endpoint_fails)
-    page.locator(".sc-signin").wait_for()
-    assert page.locator("#sc-login").count() == 1 and page.locator("#sc-msisdn").count() == 1
-    save_artifact(page, "signin-fallback")
+    page = portal("cust-0001", wait=False, before=token_endpoint_fails, init_script=EVENTS_SCRIPT)
+    page.locator("#selfcare-0 [role=alert]").wait_for()
+    assert page.locator("#sc-login").count() == 0 and page.locator("#sc-msisdn").count() == 0
+    failed = [e for e in page.evaluate("window.__selfcareEvents") if e[0] == "selfcare:sign-on-failed"]
+    assert [e[2]["reason"] for e in failed] == ["token_unavailable"]
+    save_artifact(page, "signon-failed")
 
 
 def test_widget_that_cannot_load_says_so(portal):
@@ -190,13 +195,16 @@ def test_a_slow_section_does_not_overwrite_the_one_clicked_after_it(portal):
     assert page.locator("#sc-main [data-sc-section=billing]").count() == 0
 
 
-def test_first_load_is_exchange_then_shell_with_the_section_inside(portal, demo_stack):
+def test_first_load_is_one_exchange_answered_with_the_shell_and_its_section(portal, demo_stack):
     seen = []
     page = portal("cust-0005", before=recording(seen))
     page.locator("#sc-main [data-sc-section=overview]").wait_for()
     settle(page)
     posts = [u.rsplit("/", 2)[-2:] for m, u in seen if m == "POST" and u.startswith(demo_stack.urls.widget)]
-    assert posts == [["sso", "exchange"], ["w", "shell"]]
+    assert posts == [["sso", "exchange"]]  # issue 15: the shell comes in the exchange's answer
+    # and the session it carried works for the next click
+    page.locator("[data-sc-nav=contact]").click()
+    page.locator("#sc-main [data-sc-section=contact]").wait_for()
 
 
 CSP_WATCH = """
@@ -248,23 +256,6 @@ def test_narrow_screen_keeps_tables_inside_the_widget(portal):
     save_artifact(page, "usage-narrow")
 
 
-def test_sign_out_then_password_sign_in_inside_the_widget(portal):
-    from selfcare_widget.sandbox.seed import DEMO_PASSWORD
-
-    page = portal("cust-0001")
-    page.locator(".sc-header .sc-button").click()
-    page.locator("#sc-login").wait_for()
-    page.locator("#sc-login").fill("601 234 567")
-    page.locator("#sc-password").fill(DEMO_PASSWORD)
-    page.locator(".sc-signin form").first.locator("button[type=submit]").click()
-    page.locator("#sc-main [data-sc-section=overview]").wait_for()  # arrives inside the shell
-    assert "Jan Šťastný" in page.locator("#selfcare-0 .sc-shell").inner_text()
-    # the new session token was picked up from the response: the next click is signed in
-    page.locator("[data-sc-nav=contact]").click()
-    page.locator("#sc-main [data-sc-section=contact]").wait_for()
-    assert page.locator("#selfcare-0 .sc-signin").count() == 0
-
-
 @pytest.mark.parametrize(
     ("status", "content_type", "body"),
     [
@@ -308,11 +299,11 @@ def test_a_proxys_error_page_never_enters_the_widget(portal, demo_stack, status,
     page.locator("#sc-main [data-sc-section=billing]").wait_for()
 
 
-def test_an_ended_session_says_so_and_signing_in_reopens_the_section_clicked(portal, demo_stack):
-    """Issue 12 bug 9: no silent re-sign-on possible (the portal's session is gone too)."""
-    from selfcare_widget.sandbox.seed import DEMO_PASSWORD
-
-    page = portal("cust-0001")
+def test_an_ended_session_says_so_and_leaves_the_next_step_to_the_portal(portal, demo_stack):
+    """Issue 12 bug 9, issue 14 item 3: no silent re-sign-on possible (the portal's session is
+    gone too), so the widget says the session ended, offers no sign-in as someone else and tells
+    the host (tests/browser/test_spa.py: a widget without SSO reopens the section after sign-in)."""
+    page = portal("cust-0001", init_script=EVENTS_SCRIPT)
     page.route("**/selfcare-token", lambda route: route.fulfill(status=401, body="{}"))
     store = services(demo_stack.widget_app).store
     for key in store.scan_iter("sc:session:*"):
@@ -321,8 +312,7 @@ def test_an_ended_session_says_so_and_signing_in_reopens_the_section_clicked(por
     notice = page.locator("#selfcare-0 .sc-signin [data-sc-session-expired]")
     notice.wait_for()
     assert notice.inner_text().strip() == "Vaše přihlášení vypršelo. Přihlaste se prosím znovu."
-    page.locator("#sc-login").fill("601 234 567")
-    page.locator("#sc-password").fill(DEMO_PASSWORD)
-    page.locator(".sc-signin form").first.locator("button[type=submit]").click()
-    page.locator("#sc-main [data-sc-section=billing]").wait_for()  # where the customer was going
-    assert page.locator("[data-sc-nav=billing][aria-current=page]").count() == 1
+    assert page.locator("#selfcare-0 [data-sc-portal-signon]").count() == 1
+    assert page.locator("#sc-login").count() == 0
+    events = [e[0] for e in page.evaluate("window.__selfcareEvents")]
+    assert "selfcare:session-expired" in events
