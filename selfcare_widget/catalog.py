@@ -21,17 +21,24 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "selfcare_widget" / "translations"
 PO_FILE = TRANSLATIONS / "cs" / "LC_MESSAGES" / "messages.po"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
-METHODS = [("selfcare_widget/**.py", "python"), ("templates/widget/**.html", "jinja2")]
+METHODS = [
+    ("selfcare_widget/**.py", "python"),
+    ("templates/widget/**.html", "jinja2"),
+    ("templates/studio/**.html", "jinja2"),  # the theme studio's page, for partners
+]
 
 
 def extract() -> Catalog:
-    """All msgids of the widget (not the demo portal, which is Czech-only demo content)."""
+    """All msgids of the widget and the theme studio (not the demo portal: Czech-only demo content)."""
     catalog = Catalog(project="selfcare-widget", locale=None)
     for filename, lineno, message, comments, context in extract_from_dir(
         str(ROOT),
         method_map=METHODS,
         keywords=KEYWORDS,
-        options_map={"templates/widget/**.html": {"extensions": "jinja2.ext.i18n"}},
+        options_map={
+            "templates/widget/**.html": {"extensions": "jinja2.ext.i18n"},
+            "templates/studio/**.html": {"extensions": "jinja2.ext.i18n"},
+        },
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog

@@ -1,5 +1,5 @@
 """The ``selfcare-widget`` command: demo, serve, sandbox, sso-token, edr-worker, alerts, edr-status,
-edr-replay, check-theme, embed-snippet."""
+edr-replay, check-theme, theme-studio, theme-new, embed-snippet."""
 
 from __future__ import annotations
 
@@ -322,6 +322,23 @@ def _check_theme(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _theme_studio(args: argparse.Namespace) -> int:
+    from .theme_studio import serve_studio
+
+    serve_studio(Path(args.theme_dir), host=args.host, port=args.port)
+    return 0
+
+
+def _theme_new(args: argparse.Namespace) -> int:
+    from .config import PROJECT_ROOT
+    from .theme_studio import new_theme
+
+    themes_dir = Path(args.themes_dir or os.environ.get("SELFCARE_THEMES_DIR") or PROJECT_ROOT / "themes")
+    target = new_theme(themes_dir, args.name, args.source)
+    print(f"{target}: copied from {args.source}; open it with `selfcare-widget theme-studio {target}`")
+    return 0
+
+
 def _embed_snippet(args: argparse.Namespace) -> int:
     """Print the two lines a partner pastes: the widget's div and this release's pinned loader."""
     from html import escape
@@ -476,6 +493,28 @@ def build_parser() -> argparse.ArgumentParser:
         "folders", nargs="*", metavar="THEME_DIR", help="default: every folder in the themes dir"
     )
     check.set_defaults(func=_check_theme)
+
+    studio = sub.add_parser(
+        "theme-studio",
+        help="a local page with every widget section and state in a theme, live as you edit it",
+    )
+    studio.add_argument("theme_dir", metavar="THEME_DIR")
+    studio.add_argument("--host", default="127.0.0.1")
+    studio.add_argument("--port", type=int, default=8010)
+    studio.set_defaults(func=_theme_studio)
+
+    new_theme = sub.add_parser("theme-new", help="copy a theme folder as the start of a new theme")
+    new_theme.add_argument("name", metavar="NAME", help="the new theme's folder name (a-z, 0-9, - and _)")
+    new_theme.add_argument(
+        "--from",
+        dest="source",
+        default="default",
+        help="the theme to copy (a name or a folder; default: default)",
+    )
+    new_theme.add_argument(
+        "--themes-dir", help="where the new folder goes (default: SELFCARE_THEMES_DIR or ./themes)"
+    )
+    new_theme.set_defaults(func=_theme_new)
 
     snippet = sub.add_parser(
         "embed-snippet",

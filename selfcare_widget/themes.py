@@ -101,6 +101,8 @@ def check_theme(folder: Path, defaults: Mapping[str, str] | None = None) -> list
         problems += check_contrast(
             f"{name}/{THEME_FILE}", theme_properties(rules), defaults or base_defaults()
         )
+    for svg in sorted(folder.rglob("*.svg")):
+        problems += check_svg(svg, f"{name}/{svg.relative_to(folder).as_posix()}")
     return problems
 
 
@@ -310,6 +312,161 @@ def _referenced_urls(tokens: Iterable) -> Iterator[tuple[object, str]]:
                     yield token, arg.value
 
 
+# ---------------------------------------------------------------------- SVG
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+#: Namespaces whose elements may appear in a theme SVG: SVG itself and the metadata editors
+#: write (RDF, Dublin Core, Creative Commons, Inkscape, Sodipodi). Anything else (XHTML inside
+#: an SVG, say) is refused: it is how markup that runs script gets into an image.
+_SVG_ELEMENT_NAMESPACES = {
+    SVG_NS,
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "http://purl.org/dc/elements/1.1/",
+    "http://creativecommons.org/ns#",
+    "http://web.resource.org/cc/",
+    "http://www.inkscape.org/namespaces/inkscape",
+    "http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd",
+}
+#: Elements that run script, embed other documents or load from elsewhere.
+_SVG_FORBIDDEN_ELEMENTS = {"script", "foreignobject", "handler", "listener", "iframe", "embed", "object"}
+#: Animation elements may not change what a link points to or add a handler.
+_SVG_ANIMATIONS = {"set", "animate", "animatetransform", "animatemotion", "animatecolor"}
+#: ``href`` values an SVG may use: a fragment of itself, or an embedded raster image.
+_SVG_SAFE_HREF = re.compile(r"^\s*(#|data:image/(png|jpeg|gif|webp);)", re.IGNORECASE)
+_CSS_URL = re.compile(r"url\(\s*['\"]?\s*([^'\")\s]*)", re.IGNORECASE)
+_SVG_MAX_BYTES = 512 * 1024
+
+
+class _SvgRefused(Exception):
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def check_svg(path: Path, label: str) -> list[Problem]:
+    """Problems of one SVG of a theme: no script, no event attributes, no external references.
+
+    Parsed with expat (the parser behind ``xml.etree.ElementTree``) with the care defusedxml
+    takes: a DOCTYPE, an entity declaration or a processing instruction is refused outright (no
+    entity expansion, no external DTD). Anything not known to be harmless is refused; the first
+    refusal is reported with its line.
+    """
+    from xml.parsers import expat
+
+    data = path.read_bytes()
+    if len(data) > _SVG_MAX_BYTES:
+        return [Problem(label, None, KIND_SAFETY, f"SVG is larger than {_SVG_MAX_BYTES // 1024} KiB")]
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    stack: list[str] = []
+    style_text: list[str] = []
+
+    source_lines = data.decode("utf-8", "replace").splitlines()
+
+    def line(attribute: str = "") -> int:
+        """The line of the current start tag or, in a tag over several lines, of ``attribute``."""
+        start_line = parser.CurrentLineNumber
+        if attribute:
+            pattern = re.compile(rf"(^|[\s:]){re.escape(attribute)}\s*=", re.IGNORECASE)
+            for number in range(start_line, min(start_line + 50, len(source_lines)) + 1):
+                if pattern.search(source_lines[number - 1]):
+                    return number
+        return start_line
+
+    def refuse_doctype(*_args) -> None:
+        raise _SvgRefused(line(), "SVG has a DOCTYPE: DTDs and entities are not allowed in theme SVGs")
+
+    def refuse_entity(*_args) -> None:
+        raise _SvgRefused(line(), "SVG declares an entity: not allowed in theme SVGs")
+
+    def refuse_pi(target: str, _data: str) -> None:
+        raise _SvgRefused(line(), f"SVG has a processing instruction <?{target}?>: not allowed in theme SVGs")
+
+    def refuse_external(*_args) -> int:
+        raise _SvgRefused(line(), "SVG refers to an external entity: not allowed in theme SVGs")
+
+    def start(qname: str, attributes: dict[str, str]) -> None:
+        namespace, _, local = qname.rpartition(" ")
+        lower = local.lower()
+        if not stack and (namespace != SVG_NS or lower != "svg"):
+            raise _SvgRefused(line(), f"the root element is <{local}>, not an <svg> in the SVG namespace")
+        if namespace not in _SVG_ELEMENT_NAMESPACES:
+            raise _SvgRefused(
+                line(), f"element <{local}> in namespace {namespace or '(none)'!r} is not allowed"
+            )
+        if lower in _SVG_FORBIDDEN_ELEMENTS:
+            raise _SvgRefused(
+                line(), f"<{local}> is not allowed in theme SVGs (it can run script or load content)"
+            )
+        for attr_qname, value in attributes.items():
+            attr_ns, _, attr = attr_qname.rpartition(" ")
+            attr_lower = attr.lower()
+            if attr_lower.startswith("on"):
+                raise _SvgRefused(
+                    line(attr), f"event attribute {attr}= on <{local}> is not allowed (it runs script)"
+                )
+            if attr_lower == "href" and attr_ns in ("", XLINK_NS) and not _SVG_SAFE_HREF.match(value):
+                raise _SvgRefused(
+                    line(attr),
+                    f"<{local}> links to {value[:60]!r}: only #fragments and data:image URIs are allowed",
+                )
+            if "javascript:" in value.lower().replace(" ", ""):
+                raise _SvgRefused(line(attr), f"attribute {attr}= on <{local}> contains javascript:")
+            if (
+                lower in _SVG_ANIMATIONS
+                and attr_lower == "attributename"
+                and (value.lower().endswith("href") or value.lower().startswith("on"))
+            ):
+                raise _SvgRefused(line(), f"<{local}> may not animate {value!r}")
+            _check_css_urls(value, line(attr), f"attribute {attr}= on <{local}>")
+        stack.append(lower)
+        if lower == "style":
+            style_text.clear()
+
+    def end(_qname: str) -> None:
+        if stack and stack[-1] == "style":
+            _check_css_urls("".join(style_text), line(), "<style>")
+        stack.pop()
+
+    def text(chars: str) -> None:
+        if stack and stack[-1] == "style":
+            style_text.append(chars)
+
+    parser.StartDoctypeDeclHandler = refuse_doctype
+    parser.EntityDeclHandler = refuse_entity
+    parser.UnparsedEntityDeclHandler = refuse_entity
+    parser.ProcessingInstructionHandler = refuse_pi
+    parser.ExternalEntityRefHandler = refuse_external
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    try:
+        parser.Parse(data, True)
+    except _SvgRefused as refused:
+        return [Problem(label, refused.line, KIND_SAFETY, refused.message)]
+    except expat.ExpatError as exc:
+        return [
+            Problem(
+                label, exc.lineno, KIND_PARSE, f"SVG is not well-formed XML: {expat.ErrorString(exc.code)}"
+            )
+        ]
+    return []
+
+
+def _check_css_urls(text: str, line: int, where: str) -> None:
+    """Refuse ``@import`` and ``url()`` to anything but a fragment of the SVG or a data: image."""
+    if "@import" in text.lower():
+        raise _SvgRefused(line, f"{where} uses @import: not allowed in theme SVGs")
+    for match in _CSS_URL.finditer(text):
+        target = match.group(1)
+        if not _SVG_SAFE_HREF.match(target):
+            raise _SvgRefused(
+                line, f"{where} refers to url({target[:60]!r}): only #fragments and data:image URIs"
+            )
+
+
 # ---------------------------------------------------------------------- contrast
 
 
@@ -383,22 +540,53 @@ def _over(top, bottom: tuple[float, float, float]) -> tuple[float, float, float]
     return tuple(alpha * t + (1 - alpha) * b for t, b in zip(top[:3], bottom, strict=True))
 
 
-def check_contrast(
-    label: str, theme: Mapping[str, tuple[str, int]], defaults: Mapping[str, str]
-) -> list[Problem]:
-    """A problem for every key colour pair below WCAG 2.1 AA (4.5:1) or not checkable."""
-    problems: list[Problem] = []
+@dataclass(frozen=True)
+class PairContrast:
+    """One key colour pair of a theme as the browser resolves it (``ratio`` None: not a colour)."""
+
+    foreground: str
+    background: str
+    purpose: str
+    foreground_value: str
+    background_value: str
+    line: int | None
+    ratio: float | None
+
+    @property
+    def passes(self) -> bool:
+        return self.ratio is not None and self.ratio >= MIN_CONTRAST
+
+
+def pair_contrasts(theme: Mapping[str, tuple[str, int]], defaults: Mapping[str, str]) -> list[PairContrast]:
+    """Every pair of ``CONTRAST_PAIRS`` with its values and ratio (what ``check_contrast`` judges)."""
     white = (1.0, 1.0, 1.0)
     surface_value, _ = _resolve("--sc-surface", theme, defaults)
     surface_rgba = _parse_rgba(surface_value)
     # A translucent surface shows the partner's page through; assume a white page beneath.
     surface = _over(surface_rgba, white) if surface_rgba else white
+    pairs = []
     for fg_name, bg_name, purpose in CONTRAST_PAIRS:
         fg_value, fg_line = _resolve(fg_name, theme, defaults)
         bg_value, bg_line = _resolve(bg_name, theme, defaults)
         fg, bg = _parse_rgba(fg_value), _parse_rgba(bg_value)
-        line = fg_line or bg_line
-        if fg is None or bg is None:
+        ratio = None
+        if fg is not None and bg is not None:
+            background = _over(bg, surface)
+            ratio = contrast_ratio(_over(fg, background), background)
+        pairs.append(PairContrast(fg_name, bg_name, purpose, fg_value, bg_value, fg_line or bg_line, ratio))
+    return pairs
+
+
+def check_contrast(
+    label: str, theme: Mapping[str, tuple[str, int]], defaults: Mapping[str, str]
+) -> list[Problem]:
+    """A problem for every key colour pair below WCAG 2.1 AA (4.5:1) or not checkable."""
+    problems: list[Problem] = []
+    for pair in pair_contrasts(theme, defaults):
+        fg_name, bg_name, purpose = pair.foreground, pair.background, pair.purpose
+        fg_value, bg_value, line, ratio = pair.foreground_value, pair.background_value, pair.line, pair.ratio
+        if ratio is None:
+            fg = _parse_rgba(fg_value)
             bad = fg_name if fg is None else bg_name
             shown = fg_value if fg is None else bg_value
             problems.append(
@@ -411,8 +599,6 @@ def check_contrast(
                 )
             )
             continue
-        background = _over(bg, surface)
-        ratio = contrast_ratio(_over(fg, background), background)
         if ratio < MIN_CONTRAST:
             problems.append(
                 Problem(
