@@ -24,6 +24,9 @@ BENCHMARKS: list[str] = [
     "fragment_load",
     "platform_calls",
     "bytes_shipped",
+    "fragment_cpu",
+    "http_load",
+    "first_content",
 ]
 
 RESULTS_PATH = Path(__file__).with_name("RESULTS.md")

@@ -12,15 +12,16 @@ from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
+from babel.core import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import get_timezone
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal
-from babel.support import Translations
-from flask import Flask, g
-from flask_babel import Babel, Domain, get_locale
+from babel.numbers import NumberPattern, format_currency, parse_pattern
+from babel.support import NullTranslations, Translations
+from flask import Flask, g, has_app_context
+from flask_babel import Babel, Domain, get_domain, get_locale
 from flask_babel import lazy_gettext as _l
 
 from .platform.models import UsageKind, UsageRecord
@@ -52,14 +53,14 @@ def _day(value: date, locale: str) -> str:
 
 def money(amount: Decimal | float | int, currency: str = "CZK") -> str:
     """``75,00 Kč`` in Czech, ``CZK 75.00`` in English."""
-    return _money(amount, currency, str(get_locale()))
+    return _money(amount, currency, _locale())
 
 
 def day(value: date | datetime | None) -> str:
     """``1.4.2013`` in Czech, ``1 Apr 2013`` in English."""
     if value is None:
         return ""
-    return _day(value.date() if isinstance(value, datetime) else value, str(get_locale()))
+    return _day(value.date() if isinstance(value, datetime) else value, _locale())
 
 
 def clock(value: datetime) -> str:
@@ -71,15 +72,32 @@ def day_time(value: datetime | None) -> str:
     """``1.4.2013 01:13`` in the platform's time zone."""
     if value is None:
         return ""
-    locale = str(get_locale())
+    return _day_time(value, _locale())
+
+
+@lru_cache(maxsize=1024)
+def _day_time(value: datetime, locale: str) -> str:
     pattern = _DATE_PATTERNS.get(locale, "d.M.yyyy") + " HH:mm"
     return babel_format_datetime(value, pattern, tzinfo=get_timezone(TIME_ZONE), locale=locale)
 
 
+@lru_cache(maxsize=64)
+def _number_format(digits: int, locale: str) -> tuple[NumberPattern, Locale]:
+    """The parsed ``#,##0.00…`` pattern and the locale: ``format_decimal`` parses both on every
+    call, which was most of the cost of rendering a fragment full of figures."""
+    return parse_pattern("#,##0" + ("." + "0" * digits if digits else "")), Locale.parse(locale)
+
+
+@lru_cache(maxsize=4096)
+def _number(value: Decimal | float | int, digits: int, locale: str) -> str:
+    pattern, parsed_locale = _number_format(digits, locale)
+    # What babel.numbers.format_decimal does with its defaults, minus the parsing.
+    return pattern.apply(value, parsed_locale)
+
+
 def number(value: Decimal | float | int, digits: int = 0) -> str:
     """A number with the locale's separators and ``digits`` decimals."""
-    fmt = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, fmt, locale=str(get_locale()))
+    return _number(value, digits, _locale())
 
 
 def msisdn(value: str) -> str:
@@ -117,6 +135,41 @@ class CompiledDomain(Domain):
         for locale in SUPPORTED:
             translations = compile_catalog(locale) if po_path(locale).is_file() else Translations()
             self.cache[locale, DOMAIN] = translations
+
+    def get_translations(self) -> NullTranslations:
+        """The request's catalog (see :func:`_request_catalog`)."""
+        return _request_catalog()[1]
+
+
+def _request_catalog() -> tuple[str, NullTranslations]:
+    """The request's locale identifier and catalog, looked up once per request and locale.
+
+    Flask-Babel works both out afresh for every string and figure (locale selector, locale
+    identifier, catalog cache key, each through several context-local lookups), and a fragment
+    has a hundred of them. They are kept on the request's ``g`` next to the Flask-Babel locale
+    they belong to, so when that changes (``refresh()``, a sign-in switching language) they are
+    worked out again.
+    """
+    if not has_app_context():
+        return "cs", NullTranslations()
+    namespace = g._get_current_object().__dict__
+    babel_ctx = namespace.get("_flask_babel")
+    locale = getattr(babel_ctx, "babel_locale", None) or get_locale()
+    kept = namespace.get("_selfcare_catalog")
+    if kept is not None and kept[0] is locale:
+        return kept[1], kept[2]
+    identifier = str(locale)
+    domain = get_domain()
+    catalog = domain.cache.get((identifier, DOMAIN))
+    if catalog is None:  # a locale without a compiled catalog: Flask-Babel's own lookup
+        catalog = Domain.get_translations(domain)
+    namespace["_selfcare_catalog"] = (locale, identifier, catalog)
+    return identifier, catalog
+
+
+def _locale() -> str:
+    """The request's locale identifier (``cs``, ``en``)."""
+    return _request_catalog()[0]
 
 
 # --- the call log's units -----------------------------------------------------------------------
@@ -216,6 +269,15 @@ def init_app(app: Flask) -> None:
     """Install Flask-Babel (with the compiled Czech catalog) and the template filters."""
     babel = Babel(app, locale_selector=select_locale, default_timezone=TIME_ZONE)
     babel.domain_instance = CompiledDomain()  # replaces Flask-Babel's directory lookup of .mo files
+    # Templates translate through the request's catalog directly (Flask-Babel's callables look
+    # the domain, the locale and the catalog up again for every string).
+    app.jinja_env.install_gettext_callables(  # added to the environment by jinja2.ext.i18n
+        gettext=lambda s: _request_catalog()[1].ugettext(s),
+        ngettext=lambda s, p, n: _request_catalog()[1].ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _request_catalog()[1].upgettext(c, s),
+        npgettext=lambda c, s, p, n: _request_catalog()[1].unpgettext(c, s, p, n),
+    )
     app.jinja_env.filters.update(
         money=money,
         day=day,

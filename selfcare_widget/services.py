@@ -36,6 +36,14 @@ class Services:
 def install(app: Flask, services: Services) -> None:
     """Make ``services`` the app's (``create_app`` calls this once)."""
     app.extensions[EXTENSION] = services
+    # A caching platform reads each customer's cached data once per request (one round trip).
+    begin, end = (
+        getattr(services.platform, "begin_request", None),
+        getattr(services.platform, "end_request", None),
+    )
+    if begin is not None and end is not None:
+        app.before_request(begin)
+        app.teardown_request(end)
 
 
 def services(app: Flask | None = None) -> Services:

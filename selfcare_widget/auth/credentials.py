@@ -6,6 +6,8 @@ never in a URL; an anonymous request names its partner in the ``_partner`` field
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import g, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -44,8 +46,19 @@ def session_token_from_request() -> str:
 
 
 def requested_partner() -> Partner | None:
-    """The partner a request is for: the session's, else the ``_partner`` field; None if unknown."""
+    """The partner a request is for: the session's, else the ``_partner`` field; None if unknown.
+
+    Asked before the view (origin check) and after it (CORS headers): the answer is kept for the
+    request, and worked out again if a sign-in in between changed who is asking.
+    """
+    signed_in = current_user.partner_id if current_user and current_user.is_authenticated else None
+    kept = cast("tuple[str | None, Partner | None] | None", g.get("requested_partner"))
+    if kept is not None and kept[0] == signed_in:
+        return kept[1]
     partners = services().partners
-    if current_user and current_user.is_authenticated:
-        return partners.get(current_user.partner_id)
-    return partners.get(_form_value(PARTNER_FIELD) or _form_value("partner"))
+    if signed_in is not None:
+        partner = partners.get(signed_in)
+    else:
+        partner = partners.get(_form_value(PARTNER_FIELD) or _form_value("partner"))
+    g.requested_partner = (signed_in, partner)
+    return partner

@@ -75,15 +75,20 @@ class SessionStore:
         if not token or len(token) > 128:
             return None
         key = _key(token)
+        # Read and renew in one round trip: EXPIRE of a missing key does nothing, and a session
+        # past its absolute timeout is deleted right after, so renewing it first is harmless.
+        with self.store.pipeline(transaction=False) as pipe:
+            pipe.hgetall(key)
+            pipe.expire(key, self.idle_seconds)
+            found, _renewed = pipe.execute()
         # The store is built with decode_responses=True (store.connect): fields and values are str.
-        data = cast("dict[str, str]", self.store.hgetall(key))
+        data = cast("dict[str, str]", found)
         if not data:
             return None
         created = float(data.get("created", 0))
         if time.time() - created > self.absolute_seconds:
             self.store.delete(key)
             return None
-        self.store.expire(key, self.idle_seconds)
         return WidgetSession(
             token_hash=key[len(PREFIX) :],
             partner_id=data["partner"],

@@ -3,14 +3,26 @@
 Per-kind TTLs; what a customer changes through the widget (contact details, SIM settings, package
 orders) invalidates that customer's entries at once, so customers always see their own actions.
 Invalidation is by generation: customer-scoped keys embed the customer's generation counter, and
-a write bumps it (old entries simply age out). Call logs, sign-in and SMS are never cached.
+a write bumps it (old entries simply age out). Sign-in and SMS are never cached; the call log's
+most recent page and totals are, briefly (:data:`TTL` ``usage``).
+
+Within a web request (:meth:`CachedPlatform.begin_request` .. :meth:`~CachedPlatform.end_request`)
+everything cached for the signed-in customer is read in ONE round trip: the entries live in one
+hash per customer (the *snapshot*), each stamped with the generation it was written under and its
+expiry, and the request reads the generation and the whole hash in one pipeline. Data keyed by an
+account, a SIM or a tariff joins the snapshot of the customer whose own data (customer, SIMs,
+billing accounts) named that id in this request, so a customer's hash only ever holds their own
+data. Outside a request (workers, tests of the port) every read is a key of its own, as before.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
@@ -30,9 +42,14 @@ from .models import (
     Payment,
     Sim,
     SimCard,
+    SimKind,
+    SimSecrets,
     SimSettings,
+    TariffChange,
+    TariffOffer,
     TopUp,
     UnitBucket,
+    UsageAlert,
     UsageFilter,
     UsagePage,
     UsageSummary,
@@ -58,8 +75,43 @@ TTL = {
     "lines": 3600,  # lines of an issued bill do not change
     "spend": 60,  # unbilled charges grow with usage; also invalidated by the customer's own orders
     "buckets": 30,  # remaining units move with usage; the overview shows "as of"
+    "usage": 30,  # the call log's last page + totals: the section reopened, a filter toggled back
 }
 OWNER_TTL = 3600
+#: A customer's snapshot hash lives as long as its longest-lived entry (each entry has its own).
+SNAPSHOT_TTL = max(TTL.values())
+#: Larger call-log pages (the CSV export's chunks) are not worth keeping in the snapshot.
+USAGE_CACHE_MAX_LIMIT = 200
+
+
+@dataclass
+class _Snapshot:
+    """One customer's cached entries, read once per request (generation + hash in one trip)."""
+
+    generation: str
+    #: field (``kind:key``) -> ``"generation|expires|tag|json"``; ``tag`` tells which call-log
+    #: query an entry answers (the snapshot keeps only the most recent one), else ""
+    entries: dict[str, str]
+    #: ids (accounts, SIM products and services, tariffs) this customer's own data named
+    owned: set[str] = field(default_factory=set)
+
+    def get(self, name: str, tag: str = "") -> str | None:
+        """The JSON of a live entry written under the current generation (and ``tag``), else None."""
+        raw = self.entries.get(name)
+        if raw is None:
+            return None
+        generation, expires, entry_tag, text = raw.split("|", 3)
+        if generation != self.generation or entry_tag != tag or float(expires) <= time.time():
+            return None
+        return text
+
+    def entry(self, text: str, ttl: int, tag: str = "") -> str:
+        """``text`` stamped as an entry of this snapshot."""
+        return f"{self.generation}|{time.time() + ttl:.0f}|{tag}|{text}"
+
+
+#: The customers' snapshots read by the current request; None outside a request.
+_request_snapshots: ContextVar[dict[str, _Snapshot] | None] = ContextVar("selfcare_snapshots", default=None)
 
 
 class CachedPlatform:
@@ -75,13 +127,97 @@ class CachedPlatform:
 
     # -- plumbing --------------------------------------------------------------------------
 
+    def begin_request(self) -> None:
+        """A web request starts: each customer's snapshot is read at most once until it ends."""
+        _request_snapshots.set({})
+
+    def end_request(self, _exc: BaseException | None = None) -> None:
+        """The request ended: forget its snapshots (the next request reads them afresh)."""
+        _request_snapshots.set(None)
+
+    def _snapshot(self, customer_id: str) -> _Snapshot | None:
+        """The request's snapshot of ``customer_id`` (read now if not yet); None outside a request
+        or when the store is unavailable."""
+        snapshots = _request_snapshots.get()
+        if snapshots is None:
+            return None
+        snapshot = snapshots.get(customer_id)
+        if snapshot is None:
+            try:
+                with self.store.pipeline(transaction=False) as pipe:  # one round trip
+                    pipe.get(f"{PREFIX}gen:c:{customer_id}")
+                    pipe.hgetall(f"{PREFIX}snapshot:{customer_id}")
+                    generation, entries = pipe.execute()
+            except redis.RedisError:
+                log.warning("cache unavailable; reading from the platform")
+                return None
+            snapshot = snapshots[customer_id] = _Snapshot(generation or "0", entries)
+        return snapshot
+
+    def _owner_snapshot(self, ids: Iterable[str]) -> tuple[str, _Snapshot] | None:
+        """The request's snapshot (and its customer) whose own data named every one of ``ids``."""
+        wanted = set(ids)
+        for customer_id, snapshot in (_request_snapshots.get() or {}).items():
+            if wanted <= snapshot.owned:
+                return customer_id, snapshot
+        return None
+
+    def _from_snapshot(
+        self,
+        customer_id: str,
+        snapshot: _Snapshot,
+        name: str,
+        tp: type[T],
+        load: Callable[[], T],
+        tag: str = "",
+    ) -> T:
+        """``name`` (``kind:key``) from the snapshot, else loaded and written into it."""
+        text = snapshot.get(name, tag)
+        if text is not None:
+            try:
+                return cast(T, codec.loads(tp, text))
+            except (KeyError, TypeError, ValueError):
+                log.info("stale %s cache entry; reading from the platform", name)
+        value = load()
+        entry = snapshot.entry(codec.dumps(value), TTL[name.split(":", 1)[0]], tag)
+        snapshot.entries[name] = entry
+        key = f"{PREFIX}snapshot:{customer_id}"
+        try:
+            with self.store.pipeline(transaction=False) as pipe:
+                pipe.hset(key, name, entry)
+                pipe.expire(key, SNAPSHOT_TTL)
+                pipe.execute()
+        except redis.RedisError:
+            log.warning("cache unavailable; entry not stored")
+        return value
+
+    def _customer_read(self, kind: str, customer_id: str, tp: type[T], load: Callable[[], T]) -> T:
+        """A read keyed by the customer: from the request's snapshot, else its own key."""
+        snapshot = self._snapshot(customer_id)
+        if snapshot is not None:
+            return self._from_snapshot(customer_id, snapshot, kind, tp, load)
+        return self._cached(kind, self._customer_key(customer_id), tp, load)
+
+    def _owned_read(
+        self, kind: str, ids: list[str], key: str, tp: type[T], load: Callable[[], T]
+    ) -> T | None:
+        """A read keyed by ids of a customer's own data, from that customer's snapshot in this
+        request; None (read it the old way) when no snapshot of this request named them all."""
+        owner = self._owner_snapshot(ids)
+        if owner is None:
+            return None
+        return self._from_snapshot(owner[0], owner[1], f"{kind}:{key}", tp, load)
+
     def _generation(self, scope: str) -> str:
         # The store is built with decode_responses=True (store.connect): replies are str.
         return cast("str | None", self.store.get(f"{PREFIX}gen:{scope}")) or "0"
 
     def _bump(self, *scopes: str) -> None:
+        snapshots = _request_snapshots.get() or {}
         for scope in scopes:
             self.store.incr(f"{PREFIX}gen:{scope}")
+            if scope.startswith("c:"):  # what this request read of the customer is stale now
+                snapshots.pop(scope.removeprefix("c:"), None)
 
     def _cached(self, kind: str, key: str, tp: type[T], load: Callable[[], T]) -> T:
         full_key = f"{PREFIX}{kind}:{key}"
@@ -115,19 +251,34 @@ class CachedPlatform:
 
     # -- customer ----------------------------------------------------------------------------
 
+    def _own(self, customer_id: str, ids: Iterable[str]) -> None:
+        """Note ids the customer's own data names, for reads keyed by them in this request."""
+        snapshot = (_request_snapshots.get() or {}).get(customer_id)
+        if snapshot is not None:
+            snapshot.owned.update(i for i in ids if i)
+
     def get_customer(self, customer_id: str) -> Customer:
-        return self._cached(
-            "customer",
-            self._customer_key(customer_id),
-            Customer,
-            lambda: self.inner.get_customer(customer_id),
+        customer = self._customer_read(
+            "customer", customer_id, Customer, lambda: self.inner.get_customer(customer_id)
         )
+        self._own(customer_id, customer.billing_account_ids)
+        return customer
 
     def update_contact(self, customer_id: str, contact: ContactDetails, fields: set[str]) -> Customer:
         try:
             return self.inner.update_contact(customer_id, contact, fields)
         finally:
             self._bump("c:" + customer_id)
+
+    def update_usage_alerts(self, customer_id: str, alerts: tuple[UsageAlert, ...]) -> Customer:
+        try:
+            return self.inner.update_usage_alerts(customer_id, alerts)
+        finally:
+            self._bump("c:" + customer_id)
+
+    def list_alert_customers(self, partner_id: str) -> list[Customer]:
+        # Never cached: the alerts process reads it once per pass, and a change must count at once.
+        return self.inner.list_alert_customers(partner_id)
 
     # -- SIMs and packages -----------------------------------------------------------------
 
@@ -142,14 +293,20 @@ class CachedPlatform:
             )
             return sims
 
-        return self._cached("sims", self._customer_key(customer_id), list[Sim], load)
+        sims = self._customer_read("sims", customer_id, list[Sim], load)
+        self._own(
+            customer_id,
+            (
+                i
+                for s in sims
+                for i in (s.product_id, s.service_id, s.billing_account_id, s.tariff.offering_id)
+            ),
+        )
+        return sims
 
     def list_packages(self, customer_id: str) -> list[Package]:
-        return self._cached(
-            "packages",
-            self._customer_key(customer_id),
-            list[Package],
-            lambda: self.inner.list_packages(customer_id),
+        return self._customer_read(
+            "packages", customer_id, list[Package], lambda: self.inner.list_packages(customer_id)
         )
 
     def list_sim_settings(self, customer_id: str) -> list[SimSettings]:
@@ -158,9 +315,9 @@ class CachedPlatform:
             self._remember_owner(customer_id, [s.service_id for s in settings])
             return settings
 
-        return self._cached("settings", self._customer_key(customer_id), list[SimSettings], load)
+        return self._customer_read("settings", customer_id, list[SimSettings], load)
 
-    def update_sim_settings(self, service_id: str, changes: dict[str, bool]) -> SimSettings:
+    def update_sim_settings(self, service_id: str, changes: dict[str, bool | int]) -> SimSettings:
         try:
             return self.inner.update_sim_settings(service_id, changes)
         finally:
@@ -173,18 +330,38 @@ class CachedPlatform:
     def get_sim_card(self, resource_id: str) -> SimCard:
         return self._cached("card", resource_id, SimCard, lambda: self.inner.get_sim_card(resource_id))
 
+    def get_sim_secrets(self, resource_id: str) -> SimSecrets:
+        # Never cached: PIN, PUK and activation codes must not sit in the shared store.
+        return self.inner.get_sim_secrets(resource_id)
+
+    def order_sim_replacement(
+        self,
+        customer_id: str,
+        sim_product_id: str,
+        kind: SimKind,
+        delivery: ContactDetails | None,
+        idempotency_key: str,
+    ) -> Order:
+        try:
+            return self.inner.order_sim_replacement(
+                customer_id, sim_product_id, kind, delivery, idempotency_key
+            )
+        finally:  # the line now has another SIM card (and may be in service again)
+            self._bump("c:" + customer_id, "p:" + sim_product_id)
+
     def find_customer_by_msisdn(self, msisdn: str) -> str:
         return self.inner.find_customer_by_msisdn(msisdn)
 
     # -- catalog and ordering ----------------------------------------------------------------
 
     def list_package_offers(self, tariff_offering_id: str) -> list[PackageOffer]:
-        return self._cached(
-            "offers",
-            tariff_offering_id,
-            list[PackageOffer],
-            lambda: self.inner.list_package_offers(tariff_offering_id),
-        )
+        def load() -> list[PackageOffer]:
+            return self.inner.list_package_offers(tariff_offering_id)
+
+        owned = self._owned_read("offers", [tariff_offering_id], tariff_offering_id, list[PackageOffer], load)
+        if owned is not None:
+            return owned
+        return self._cached("offers", tariff_offering_id, list[PackageOffer], load)
 
     def order_package(
         self, customer_id: str, sim_product_id: str, offering_id: str, idempotency_key: str
@@ -194,23 +371,49 @@ class CachedPlatform:
         finally:
             self._bump("c:" + customer_id, "p:" + sim_product_id)
 
+    def get_tariff(self, offering_id: str) -> TariffOffer:
+        return self._cached(
+            "offers", "tariff:" + offering_id, TariffOffer, lambda: self.inner.get_tariff(offering_id)
+        )
+
+    def list_tariff_offers(self, tariff_offering_id: str) -> list[TariffOffer]:
+        return self._cached(
+            "offers",
+            "tariffs:" + tariff_offering_id,
+            list[TariffOffer],
+            lambda: self.inner.list_tariff_offers(tariff_offering_id),
+        )
+
+    def change_tariff(
+        self, customer_id: str, sim_product_id: str, offering_id: str, idempotency_key: str
+    ) -> TariffChange:
+        try:
+            return self.inner.change_tariff(customer_id, sim_product_id, offering_id, idempotency_key)
+        finally:
+            # The SIM's tariff (or its pending change) and its allowances change: SIMs, overview
+            # and buckets of this customer and SIM are read afresh.
+            self._bump("c:" + customer_id, "p:" + sim_product_id)
+
     # -- billing ---------------------------------------------------------------------------------
 
     def list_billing_accounts(self, customer_id: str) -> list[BillingAccount]:
-        return self._cached(
+        accounts = self._customer_read(
             "accounts",
-            self._customer_key(customer_id),
+            customer_id,
             list[BillingAccount],
             lambda: self.inner.list_billing_accounts(customer_id),
         )
+        self._own(customer_id, (a.id for a in accounts))
+        return accounts
 
     def list_invoices(self, billing_account_id: str) -> list[Invoice]:
-        return self._cached(
-            "invoices",
-            billing_account_id,
-            list[Invoice],
-            lambda: self.inner.list_invoices(billing_account_id),
-        )
+        def load() -> list[Invoice]:
+            return self.inner.list_invoices(billing_account_id)
+
+        owned = self._owned_read("invoices", [billing_account_id], billing_account_id, list[Invoice], load)
+        if owned is not None:
+            return owned
+        return self._cached("invoices", billing_account_id, list[Invoice], load)
 
     def get_invoice(self, invoice_id: str) -> Invoice:
         return self._cached("invoice", invoice_id, Invoice, lambda: self.inner.get_invoice(invoice_id))
@@ -223,18 +426,38 @@ class CachedPlatform:
     def current_spend(self, billing_account_id: str) -> CurrentSpend | None:
         # Keyed by the owner's generation (list_sims remembers who owns the account), so the
         # customer's own order shows in the spend at once.
+        tp = cast("type[CurrentSpend | None]", CurrentSpend | None)
+
+        def load() -> CurrentSpend | None:
+            return self.inner.current_spend(billing_account_id)
+
+        if (owned := self._owner_snapshot([billing_account_id])) is not None:
+            return self._from_snapshot(*owned, f"spend:{billing_account_id}", tp, load)
         owner = cast("str | None", self.store.get(f"{PREFIX}owner:{billing_account_id}"))
         key = f"{billing_account_id}:{self._generation('c:' + owner) if owner else '0'}"
-        tp = cast("type[CurrentSpend | None]", CurrentSpend | None)
-        return self._cached("spend", key, tp, lambda: self.inner.current_spend(billing_account_id))
+        return self._cached("spend", key, tp, load)
 
-    # -- call log: never cached (filters vary, the platform pages) ----------------------------
+    # -- call log: the most recent page and totals, briefly, in a request only ----------------
 
     def list_usage(self, customer_id: str, filter: UsageFilter, offset: int, limit: int) -> UsagePage:
-        return self.inner.list_usage(customer_id, filter, offset, limit)
+        def load() -> UsagePage:
+            return self.inner.list_usage(customer_id, filter, offset, limit)
+
+        snapshot = self._snapshot(customer_id) if limit <= USAGE_CACHE_MAX_LIMIT else None
+        if snapshot is None:
+            return load()
+        tag = _digest(f"{codec.dumps(filter)}|{offset}|{limit}")
+        return self._from_snapshot(customer_id, snapshot, "usage:page", UsagePage, load, tag)
 
     def usage_summary(self, customer_id: str, filter: UsageFilter) -> UsageSummary:
-        return self.inner.usage_summary(customer_id, filter)
+        def load() -> UsageSummary:
+            return self.inner.usage_summary(customer_id, filter)
+
+        snapshot = self._snapshot(customer_id)
+        if snapshot is None:
+            return load()
+        tag = _digest(codec.dumps(filter))
+        return self._from_snapshot(customer_id, snapshot, "usage:summary", UsageSummary, load, tag)
 
     # -- balances ----------------------------------------------------------------------------------
 
@@ -242,19 +465,29 @@ class CachedPlatform:
         ids = sorted(sim_product_ids)
         if not ids:
             return []
+
+        def load() -> list[UnitBucket]:
+            return self.inner.list_buckets(sim_product_ids)
+
+        # In the customer's snapshot the SIMs' own generations are not consulted: every write
+        # that bumps a SIM ("p:") bumps its customer ("c:") too, which the snapshot follows.
+        owned = self._owned_read("buckets", ids, ",".join(ids), list[UnitBucket], load)
+        if owned is not None:
+            return owned
         # decode_responses=True (store.connect): each reply is str, or None for a missing key.
         generations = cast("list[str | None]", self.store.mget([f"{PREFIX}gen:p:{i}" for i in ids]))
         digest = hashlib.sha256(
             "|".join(f"{i}={g or 0}" for i, g in zip(ids, generations, strict=True)).encode()
         ).hexdigest()[:32]
-        return self._cached(
-            "buckets", digest, list[UnitBucket], lambda: self.inner.list_buckets(sim_product_ids)
-        )
+        return self._cached("buckets", digest, list[UnitBucket], load)
 
     # -- sign-in support: never cached -----------------------------------------------------------
 
     def send_sms(self, msisdn: str, text: str) -> None:
         self.inner.send_sms(msisdn, text)
+
+    def send_email(self, address: str, subject: str, text: str, sender: str = "") -> None:
+        self.inner.send_email(address, subject, text, sender)
 
     def authenticate(self, partner_id: str, login: str, password: str) -> str:
         return self.inner.authenticate(partner_id, login, password)
@@ -303,3 +536,8 @@ class CachedPlatform:
     def list_top_ups(self, sim_product_id: str) -> list[TopUp]:
         # Never cached: the history is read right after a top-up to show it.
         return self.inner.list_top_ups(sim_product_id)
+
+
+def _digest(text: str) -> str:
+    """A short fingerprint of a call-log query, telling its cached page and totals apart."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]

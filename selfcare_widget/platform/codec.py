@@ -10,10 +10,11 @@ import dataclasses
 import json
 import types
 import typing
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 
@@ -43,33 +44,95 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def _build(tp: Any, data: Any) -> Any:
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        if data is None:
-            return None
-        (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _build(inner, data)
-    if origin in (list, tuple):
-        args = typing.get_args(tp)
-        items = [_build(args[0], v) for v in data]
-        return items if origin is list else tuple(items)
-    if origin is dict:
-        return dict(data)
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        hints = _hints(tp)
-        return tp(**{f.name: _build(hints[f.name], data[f.name]) for f in dataclasses.fields(tp) if f.init})
-    if tp is Decimal:
-        return Decimal(data)
-    if tp is datetime:
-        return datetime.fromisoformat(data)
-    if tp is date:
-        return date.fromisoformat(data)
-    if isinstance(tp, type) and issubclass(tp, Enum):
-        return tp(data)
+Decoder = Callable[[Any], Any]
+
+
+def _identity(data: Any) -> Any:
     return data
 
 
+@cache
+def _decoder(tp: Any) -> Decoder:
+    """A function turning the JSON form of ``tp`` back into a ``tp``, built once per type.
+
+    Working out what to do from the type hints on every value was most of the cost of reading a
+    cached entry (hundreds of values per fragment); the answer is the same for every value of a
+    type, so it is worked out here once and kept as a chain of small closures.
+    """
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        (inner_tp,) = [a for a in typing.get_args(tp) if a is not type(None)]
+        inner = _decoder(inner_tp)
+        return lambda data: None if data is None else inner(data)
+    if origin in (list, tuple):
+        item = _decoder(typing.get_args(tp)[0])
+        if origin is list:
+            return lambda data: [item(v) for v in data]
+        return lambda data: tuple(item(v) for v in data)
+    if origin is dict:
+        return dict
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return _dataclass_decoder(tp)
+    if tp is Decimal:
+        return Decimal
+    if tp is datetime:
+        return datetime.fromisoformat
+    if tp is date:
+        return date.fromisoformat
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return tp
+    return _identity
+
+
+def _dataclass_decoder(cls: type) -> Decoder:
+    hints = _hints(cls)
+    fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(cls) if f.init]
+    # Fields that need no conversion (str, int, bool) are copied as they are, without a call.
+    plain = [name for name, decode in fields if decode is _identity]
+    converted = [(name, decode) for name, decode in fields if decode is not _identity]
+
+    def decode(data: dict[str, Any]) -> Any:
+        kwargs = {name: data[name] for name in plain}
+        for name, convert in converted:
+            kwargs[name] = convert(data[name])
+        return cls(**kwargs)
+
+    return decode
+
+
+@cache
+def _immutable(tp: Any) -> bool:
+    """Whether a decoded ``tp`` can be shared between callers: frozen dataclasses, tuples and
+    scalars all the way down (a list at the top is copied for each caller, see :func:`loads`)."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType, tuple):
+        return all(_immutable(a) for a in typing.get_args(tp) if a is not Ellipsis)
+    if origin in (list, dict):
+        return False
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        params = getattr(tp, "__dataclass_params__", None)
+        hints = _hints(tp)
+        return bool(params and params.frozen) and all(
+            _immutable(hints[f.name]) for f in dataclasses.fields(tp)
+        )
+    return True
+
+
+@lru_cache(maxsize=256)
+def _decoded(tp: Any, text: str) -> Any:
+    return _decoder(tp)(json.loads(text))
+
+
 def loads(tp: Any, text: str) -> Any:
-    """Rebuild a value of type ``tp`` (e.g. ``list[Sim]``) from :func:`dumps` output."""
-    return _build(tp, json.loads(text))
+    """Rebuild a value of type ``tp`` (e.g. ``list[Sim]``) from :func:`dumps` output.
+
+    A warm cache hands out the same few entries over and over, so values built from the same text
+    are kept (bounded LRU) and shared when nothing in them can change: frozen dataclasses, tuples
+    and scalars; a list of them is copied per call so a caller sorting it harms no one. Anything
+    else is built afresh each time.
+    """
+    if typing.get_origin(tp) is list and _immutable(typing.get_args(tp)[0]):
+        return list(_decoded(tp, text))
+    if _immutable(tp):
+        return _decoded(tp, text)
+    return _decoder(tp)(json.loads(text))

@@ -105,7 +105,8 @@ def test_order_shows_in_packages_and_units_at_once(cached):
     assert len(cached.list_buckets([s.product_id for s in sims])) > len(buckets_before)
 
 
-def test_call_log_is_never_cached(cached):
+def test_call_log_is_not_cached_outside_a_request(cached):
+    # In a request the last page and totals are cached briefly: tests/perf/test_request_cache.py
     from datetime import date, timedelta
 
     from selfcare_widget.platform.models import UsageFilter
