@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import ROUND_DOWN, Decimal
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -24,8 +24,6 @@ bp = Blueprint("overview", __name__)
 KIND_ORDER = {BucketKind.DATA: 0, BucketKind.VOICE: 1, BucketKind.SMS: 2}
 #: Megabytes per gigabyte, as the catalogue counts them (the "1 GB" package grants 1 024 MB).
 MB_PER_GB = Decimal(1024)
-#: The endpoint of the prepaid top-up view; the button appears only once that view exists.
-TOPUP_ENDPOINT = "payments.topup"
 
 
 @dataclass(frozen=True)
@@ -230,6 +228,5 @@ def index():
         cards=cards,
         notices=notices,
         data_used_up=data_used_up,
-        can_top_up=TOPUP_ENDPOINT in current_app.view_functions,
         as_of=datetime.now(timezone.utc),
     )

@@ -40,8 +40,6 @@ bp = Blueprint("packages", __name__)
 
 #: How long a confirmation may be submitted (a retry after that has to start again).
 CONFIRM_MAX_AGE = 3600
-#: The prepaid top-up view (another blueprint); linked only when the app has it.
-TOPUP_ENDPOINT = "payments.topup"
 #: The platform's code for an order its credit does not cover (TMF654 adjustBalance refused).
 INSUFFICIENT_CREDIT = "insufficientCredit"
 _TOKEN_SALT = "selfcare.package-order.v1"  # noqa: S105 - a namespace, not a secret
@@ -174,7 +172,6 @@ def _insufficient(sim: Sim, offer: PackageOffer, credit: Decimal | None, status:
         sim=sim,
         offer=offer,
         credit=credit,
-        can_top_up=TOPUP_ENDPOINT in current_app.view_functions,
     )
     return html, status
 

@@ -263,17 +263,7 @@ def test_postpaid_sims_show_what_they_spent_since_the_last_bill(app, post, sign_
 # --- prepaid top-up ------------------------------------------------------------------------------
 
 
-def test_no_top_up_button_before_the_top_up_view_exists(app, post, sign_in):
-    if "payments.topup" in app.view_functions:
-        pytest.skip("the top-up view has landed")
-    assert "Dobít kredit" not in _body(post("/w/overview", sign_in("cust-0005")))
-
-
 def test_prepaid_credit_offers_a_top_up_that_opens_in_the_widget(app, post, sign_in):
-    if "payments.topup" not in app.view_functions:
-        # The top-up view is another feature's; stand in an endpoint of that name so the
-        # overview's condition can be seen to hold (the app has served no request yet).
-        app.add_url_rule("/w/topup", endpoint="payments.topup", view_func=lambda: "", methods=["POST"])
     body = _body(post("/w/overview", sign_in("cust-0005")))
     buttons = re.findall(r'<button[^>]*class="sc-button sc-button--small sc-topup"[^>]*>', body)
     assert len(buttons) == 3  # one per prepaid SIM's credit
