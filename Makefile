@@ -7,9 +7,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements/lock.txt
 RUNTIME_LOCK := requirements/runtime.txt
+SPA_BUNDLE := tests/browser/spa/dist/app.js
 COMPILE := $(BIN)/uv pip compile --universal --python-version 3.10 --generate-hashes --quiet
 
-.PHONY: demo test lint format bench clean i18n lock dist screenshots
+.PHONY: demo test lint format bench clean i18n lock dist screenshots spa
 
 $(STAMP): $(LOCK) setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +32,17 @@ i18n: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/selfcare-widget demo
 
-test: $(STAMP)
+test: $(STAMP) $(SPA_BUNDLE)
 	$(BIN)/python -m pytest
+
+# The React 19 StrictMode SPA the browser tests host the widget in: React and esbuild exactly as
+# tests/browser/spa/package-lock.json pins them (npm registry), bundled to its dist/app.js. Built
+# before `make test` when npm is there (else that one test is skipped locally; CI installs npm).
+spa:
+	cd tests/browser/spa && npm ci --no-audit --no-fund && npm run build
+
+$(SPA_BUNDLE): tests/browser/spa/package-lock.json tests/browser/spa/src/app.jsx
+	@if command -v npm >/dev/null; then $(MAKE) spa; else echo "npm not found: the React SPA browser test will be skipped"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -4,9 +4,9 @@
 The host is the demo portal's single-page version (``/spa/``, ``templates/portal/spa.html``): a
 ``history.pushState`` SPA on the portal's origin (so it has the portal's session cookie for
 ``/selfcare-token``) that creates and removes widgets as its router goes, and can mount one
-component the way React StrictMode does (effect, cleanup, effect). No esbuild or React is
-available offline, so this vanilla page stands in for the React SPA; docs/embedding.md shows the
-React component. Options ride in the query string of the first load (see the template).
+component the way React StrictMode does (effect, cleanup, effect). The real React 19 StrictMode
+SPA (``tests/browser/spa/``, built by ``make spa``) is in ``test_react_spa.py``. Options ride in
+the query string of the first load (see the template).
 """
 
 from __future__ import annotations
