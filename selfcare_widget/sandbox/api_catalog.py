@@ -13,6 +13,7 @@ from . import sim_replacement, tariff_change
 from .api_prepay import charge_credit
 from .db import dumps, immediate, load_doc, request_conn
 from .errors import ApiError, bad_request
+from .orders import order_envelope
 from .resources import (
     BASE,
     OFFERINGS,
@@ -76,23 +77,7 @@ def _parse_order(body: object) -> tuple[str | None, str, list[tuple[str, str]]]:
     """(externalId, customer id, [(offering id, SIM product id)]) of a create body; 400 when malformed."""
     if not isinstance(body, dict):
         raise bad_request("body must be a ProductOrder object")
-    external_id = body.get("externalId")
-    if external_id is not None and (
-        not isinstance(external_id, str) or not external_id or len(external_id) > 200
-    ):
-        raise bad_request("externalId must be a non-empty string")
-    parties = body.get("relatedParty") or []
-    # TMF does not fix the spelling of roles: "customer", "Customer" and "CUSTOMER" are one role
-    customer = next(
-        (
-            p.get("id")
-            for p in parties
-            if isinstance(p, dict) and str(p.get("role", "customer")).casefold() == "customer"
-        ),
-        None,
-    )
-    if not isinstance(customer, str):
-        raise bad_request("relatedParty with role customer is required")
+    external_id, customer = order_envelope(body)
     items = body.get("productOrderItem")
     if not isinstance(items, list) or not items:
         raise bad_request("productOrderItem is required")

@@ -20,6 +20,7 @@ from flask import Response, jsonify
 
 from .db import dumps, immediate, load_doc
 from .errors import ApiError, bad_request
+from .orders import order_envelope
 from .resources import PRAGUE, href, sim_card_doc
 
 SPEC = "spec-sim-replacement"
@@ -47,21 +48,7 @@ def _reject(code: str, reason: str, message: str) -> ApiError:
 
 def _parse(body: dict) -> tuple[str | None, str, str, str, dict | None]:
     """(externalId, customer, line product id, simType, delivery place) of the body; 400 if malformed."""
-    external_id = body.get("externalId")
-    if external_id is not None and (
-        not isinstance(external_id, str) or not external_id or len(external_id) > 200
-    ):
-        raise bad_request("externalId must be a non-empty string")
-    customer = next(
-        (
-            p.get("id")
-            for p in body.get("relatedParty") or []
-            if isinstance(p, dict) and str(p.get("role", "customer")).casefold() == "customer"
-        ),
-        None,
-    )
-    if not isinstance(customer, str):
-        raise bad_request("relatedParty with role customer is required")
+    external_id, customer = order_envelope(body)
     items = body["productOrderItem"]
     if len(items) != 1:
         raise bad_request("a replacement SIM order has exactly one productOrderItem")

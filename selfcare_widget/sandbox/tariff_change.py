@@ -26,6 +26,7 @@ from flask import Response, jsonify
 
 from .db import dumps, immediate, load_doc
 from .errors import ApiError, bad_request
+from .orders import order_envelope
 from .resources import OFFERINGS, PRAGUE, Offering, bucket_doc, href, local_iso, money, month_end
 
 #: productCharacteristic of a SIM product with a tariff change waiting for its date.
@@ -43,21 +44,7 @@ def is_tariff_change(body: object) -> TypeGuard[dict]:
 
 def _parse(body: dict) -> tuple[str | None, str, str, str]:
     """(externalId, customer id, SIM product id, new offering id); 400 when malformed."""
-    external_id = body.get("externalId")
-    if external_id is not None and (
-        not isinstance(external_id, str) or not external_id or len(external_id) > 200
-    ):
-        raise bad_request("externalId must be a non-empty string")
-    customer = next(
-        (
-            p.get("id")
-            for p in body.get("relatedParty") or []
-            if isinstance(p, dict) and str(p.get("role", "customer")).casefold() == "customer"
-        ),
-        None,
-    )
-    if not isinstance(customer, str):
-        raise bad_request("relatedParty with role customer is required")
+    external_id, customer = order_envelope(body)
     items = body["productOrderItem"]
     if len(items) != 1:
         raise bad_request("a tariff change is one productOrderItem with action 'modify'")
