@@ -47,7 +47,7 @@ def run() -> list[Result]:
         def fragment(path: str, **form: str) -> None:
             # The page and totals of the last query are cached for 30 s (issue 15); this row
             # times the platform path, so they are dropped first (a local hash delete).
-            store.hdel(f"{PREFIX}snapshot:{HEAVY_CUSTOMER_ID}", "usage:page", "usage:summary")
+            store.hdel(f"{PREFIX}snapshot:{{{HEAVY_CUSTOMER_ID}}}", "usage:page", "usage:summary")
             response = client.post(
                 path, data={"_st": token, "_partner": PARTNER, **form}, headers={"Origin": ORIGIN}
             )

@@ -53,6 +53,7 @@ def create_app(
         BABEL_DEFAULT_LOCALE="cs",
     )
     shared = store.connect(settings.redis_url)
+    durability = store.Durability(settings.redis_wait_replicas, settings.redis_wait_timeout_ms)
     if platform is None:
         import uuid
 
@@ -77,10 +78,17 @@ def create_app(
             partners=partners,
             store=shared,
             platform=platform,
-            sessions=SessionStore(shared, settings.session_idle_seconds, settings.session_absolute_seconds),
+            sessions=SessionStore(
+                shared, settings.session_idle_seconds, settings.session_absolute_seconds, durability
+            ),
             sso=SsoVerifier(shared, settings.audience, settings.jwt_leeway_seconds),
+            durability=durability,
         ),
     )
+    if not settings.uses_memory_store:
+        from .edr.spool import resume
+
+        resume(settings.edr_spool_dir, shared, durability)  # EDRs a dead process left on disk
     if settings.proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,10 @@ class Settings:
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
     themes_dir: Path = PROJECT_ROOT / "themes"
     platform_cache: bool = True
+    redis_wait_replicas: int = 0  # replicas that must acknowledge EDRs, sessions and order keys
+    redis_wait_timeout_ms: int = 500
+    #: EDRs that could not be written to the store wait here (one file per process) to be re-sent
+    edr_spool_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "selfcare-edr-spool")
 
     @property
     def uses_memory_store(self) -> bool:
@@ -95,6 +100,17 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...], default: s
     return raw.rstrip("/") if raw.startswith("http") else raw
 
 
+def _store_url(env: Mapping[str, str]) -> str:
+    from .store import StoreUrlError, parse_url
+
+    raw = env.get("SELFCARE_REDIS_URL") or "memory://"
+    try:
+        parse_url(raw)
+    except StoreUrlError as exc:
+        raise ConfigError(f"SELFCARE_REDIS_URL {exc}") from None
+    return raw
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate settings from the environment (or the given mapping)."""
     env = os.environ if env is None else env
@@ -119,7 +135,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         platform_url=_url(env, "SELFCARE_PLATFORM_URL", ("http", "https")),
         platform_credential=credential,
         partners_file=partners_file,
-        redis_url=_url(env, "SELFCARE_REDIS_URL", ("redis", "rediss", "unix", "memory"), "memory://"),
+        redis_url=_store_url(env),
         public_url=(env.get("SELFCARE_PUBLIC_URL") or "").rstrip("/"),
         audience=env.get("SELFCARE_AUDIENCE") or "selfcare-widget",
         session_idle_seconds=idle,
@@ -133,4 +149,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secret_key=secret,
         themes_dir=themes,
         platform_cache=(env.get("SELFCARE_PLATFORM_CACHE", "on").lower() not in ("off", "0", "false", "no")),
+        redis_wait_replicas=_int(env, "SELFCARE_REDIS_WAIT_REPLICAS", 0, minimum=0, unit="replicas"),
+        redis_wait_timeout_ms=_int(
+            env, "SELFCARE_REDIS_WAIT_TIMEOUT_MS", 500, minimum=1, unit="milliseconds"
+        ),
+        edr_spool_dir=Path(
+            env.get("SELFCARE_EDR_SPOOL_DIR") or Path(tempfile.gettempdir()) / "selfcare-edr-spool"
+        ),
     )

@@ -18,6 +18,7 @@ from flask_limiter import Limiter, RequestLimit
 from .auth.identifiers import digest, known_account, normalise_login, normalise_msisdn
 from .config import Settings
 from .services import services
+from .store import limiter_storage
 
 KeyFunc = Callable[[], str]
 
@@ -150,11 +151,14 @@ def _breached(_limit: RequestLimit) -> Response:
 
 def init_app(app: Flask, settings: Settings) -> Limiter:
     """Attach a limiter to ``app`` and apply :data:`LIMITS` to the sign-in endpoints."""
-    storage = "memory://" if settings.uses_memory_store else settings.redis_url
+    storage, storage_options = (
+        ("memory://", {}) if settings.uses_memory_store else limiter_storage(settings.redis_url)
+    )
     limiter = Limiter(
         _client,
         app=app,
         storage_uri=storage,
+        storage_options=storage_options,
         key_prefix="sc:rl",
         headers_enabled=False,
         strategy="fixed-window",

@@ -13,6 +13,7 @@ from .auth.sso import SsoVerifier
 from .config import Settings
 from .partners import Partner
 from .platform import Platform
+from .store import Durability
 
 EXTENSION = "selfcare"
 
@@ -27,6 +28,8 @@ class Services:
     platform: Platform
     sessions: SessionStore
     sso: SsoVerifier
+    #: WAIT for replicas after writes that must survive a Redis failover (EDRs, sessions)
+    durability: Durability = field(default_factory=Durability)
     #: work done off the request path, so an answer's timing does not reveal it (SMS codes)
     background: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="selfcare-bg")

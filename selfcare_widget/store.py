@@ -1,28 +1,145 @@
-"""The shared-state store: Redis in production, an in-process stand-in for the demo.
+"""The shared-state store: Redis (one server, Sentinel or Cluster) in production, an in-process
+stand-in for the demo.
 
 Everything shared between workers (sessions, SSO replay set, OTP codes, rate limits, the
-platform cache, EDR streams) goes through one ``redis.Redis`` client. ``memory://`` gives a
-fakeredis client that speaks the same commands inside this process only.
+platform cache, EDR streams) goes through one client built here from ``SELFCARE_REDIS_URL``:
+
+- ``redis://``, ``rediss://``, ``unix://`` — one server (redis-py's own URL syntax);
+- ``redis+sentinel://[user:password@]HOST:PORT[,HOST:PORT…]/SERVICE[/DB][?…]`` — the primary
+  of ``SERVICE`` as the Sentinels name it, found again after a failover;
+- ``redis+cluster://[user:password@]HOST:PORT[,HOST:PORT…][?…]`` — a Redis Cluster; keys carry
+  hash tags (:func:`tag`) so that each multi-key operation stays in one slot;
+- ``memory://NAME`` — fakeredis inside this process only (demo, tests).
+
+Query parameters of the Sentinel and Cluster forms: ``password`` (instead of the userinfo),
+``sentinel_password`` (the Sentinels' own ``requirepass``), ``ssl=true`` and ``ssl_ca_certs=PATH``.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, cast
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import redis
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.retry import Retry
 
 if TYPE_CHECKING:
     import fakeredis  # at run time imported by connect(), only for memory://
 
 log = logging.getLogger(__name__)
 
+SENTINEL_SCHEME = "redis+sentinel"
+CLUSTER_SCHEME = "redis+cluster"
+SCHEMES = ("redis", "rediss", "unix", "memory", SENTINEL_SCHEME, CLUSTER_SCHEME)
+SOCKET_TIMEOUT = 2.0
+#: A Sentinel failover takes down-after-milliseconds plus an election (1–3 s on a LAN with the
+#: settings in docs/operations.md): a command retries for about that long before it fails.
+FAILOVER_RETRY = Retry(ExponentialWithJitterBackoff(cap=0.5, base=0.05), retries=8)
+
 _memory_servers: dict[str, fakeredis.FakeServer] = {}
 
 
+class StoreUrlError(ValueError):
+    """``SELFCARE_REDIS_URL`` cannot be used; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class StoreUrl:
+    """A parsed ``SELFCARE_REDIS_URL``."""
+
+    kind: Literal["single", "sentinel", "cluster", "memory"]
+    url: str
+    nodes: tuple[tuple[str, int], ...] = ()
+    service: str = ""
+    db: int = 0
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    sentinel_password: str | None = field(default=None, repr=False)
+    ssl: bool = False
+    ssl_ca_certs: str | None = None
+
+    @property
+    def is_cluster(self) -> bool:
+        return self.kind == "cluster"
+
+    def connection_options(self) -> dict[str, Any]:
+        """Keyword arguments for the data connections (not the Sentinels')."""
+        options: dict[str, Any] = {"decode_responses": True}
+        if self.username:
+            options["username"] = self.username
+        if self.password:
+            options["password"] = self.password
+        if self.ssl:
+            options["ssl"] = True
+            if self.ssl_ca_certs:
+                options["ssl_ca_certs"] = self.ssl_ca_certs
+        return options
+
+
+def parse_url(url: str) -> StoreUrl:
+    """Check and split a store URL; raises :class:`StoreUrlError` naming what is wrong."""
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme not in SCHEMES:
+        raise StoreUrlError(f"must start with one of {', '.join(s + '://' for s in SCHEMES)}, got {url!r}")
+    if scheme == "memory":
+        return StoreUrl("memory", url)
+    if scheme not in (SENTINEL_SCHEME, CLUSTER_SCHEME):
+        return StoreUrl("single", url)
+    parts = urlsplit(url)
+    userinfo, _, hosts = parts.netloc.rpartition("@")
+    username, _, password = userinfo.partition(":")
+    nodes = tuple(_node(item, url) for item in hosts.split(",") if item)
+    if not nodes:
+        raise StoreUrlError(f"names no HOST:PORT, got {url!r}")
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    unknown = set(query) - {"password", "sentinel_password", "ssl", "ssl_ca_certs"}
+    if unknown:
+        raise StoreUrlError(f"has unknown query parameter(s) {', '.join(sorted(unknown))}")
+    common: dict[str, Any] = {
+        "url": url,
+        "nodes": nodes,
+        "username": unquote(username) or None,
+        "password": query.get("password") or unquote(password) or None,
+        "ssl": query.get("ssl", "").lower() in ("1", "true", "yes"),
+        "ssl_ca_certs": query.get("ssl_ca_certs"),
+    }
+    path = [segment for segment in parts.path.split("/") if segment]
+    if scheme == CLUSTER_SCHEME:
+        if path:
+            raise StoreUrlError("redis+cluster:// takes no path (a cluster has only database 0)")
+        if "sentinel_password" in query:
+            raise StoreUrlError("sentinel_password is for redis+sentinel:// only")
+        return StoreUrl("cluster", **common)
+    if not path or len(path) > 2:
+        raise StoreUrlError(f"redis+sentinel:// needs /SERVICE_NAME[/DB] after the hosts, got {url!r}")
+    db = 0
+    if len(path) == 2:
+        if not path[1].isdigit():
+            raise StoreUrlError(f"the database after the service name must be a number, got {path[1]!r}")
+        db = int(path[1])
+    return StoreUrl(
+        "sentinel", service=path[0], db=db, sentinel_password=query.get("sentinel_password"), **common
+    )
+
+
+def _node(item: str, url: str) -> tuple[str, int]:
+    host, _, port = item.rpartition(":")
+    if not host or not port.isdigit():
+        raise StoreUrlError(f"each node must be HOST:PORT, got {item!r} in {url!r}")
+    return host.strip("[]"), int(port)
+
+
 def connect(url: str) -> redis.Redis:
-    """A Redis client for ``url`` (``redis://``, ``rediss://``, ``unix://`` or ``memory://``)."""
-    if url.startswith("memory://"):
+    """A Redis client for ``url`` (any form of the module docstring), decoding replies to str.
+
+    A Cluster client is typed as ``redis.Redis`` for the callers: it answers the same commands
+    for keys in one slot, which is all the widget sends (see :func:`tag`).
+    """
+    target = parse_url(url)
+    if target.kind == "memory":
         import fakeredis
 
         server = _memory_servers.setdefault(url, fakeredis.FakeServer())
@@ -32,4 +149,100 @@ def connect(url: str) -> redis.Redis:
             url,
         )
         return fakeredis.FakeRedis(server=server, decode_responses=True)
-    return redis.Redis.from_url(url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2)
+    timeouts: dict[str, Any] = {"socket_timeout": SOCKET_TIMEOUT, "socket_connect_timeout": SOCKET_TIMEOUT}
+    if target.kind == "single":
+        return redis.Redis.from_url(url, decode_responses=True, **timeouts)
+    if target.kind == "sentinel":
+        from redis.sentinel import Sentinel
+
+        sentinel_auth: dict[str, Any] = (
+            {"password": target.sentinel_password} if target.sentinel_password else {}
+        )
+        if target.ssl:
+            sentinel_auth["ssl"] = True
+            if target.ssl_ca_certs:
+                sentinel_auth["ssl_ca_certs"] = target.ssl_ca_certs
+        sentinel = Sentinel(list(target.nodes), sentinel_kwargs={**timeouts, **sentinel_auth}, **timeouts)
+        return sentinel.master_for(
+            target.service, db=target.db, retry=FAILOVER_RETRY, **timeouts, **target.connection_options()
+        )
+    from redis.cluster import ClusterNode, RedisCluster
+
+    cluster = RedisCluster(
+        startup_nodes=[ClusterNode(host, port) for host, port in target.nodes],
+        retry=FAILOVER_RETRY,
+        **timeouts,
+        **target.connection_options(),
+    )
+    return cast("redis.Redis", cluster)
+
+
+def is_cluster(store: object) -> bool:
+    """Whether ``store`` is a Redis Cluster client (no cross-slot commands, no ``WAIT``)."""
+    from redis.cluster import RedisCluster
+
+    return isinstance(store, RedisCluster)
+
+
+def tag(identifier: str) -> str:
+    """``{identifier}``: a Cluster hash tag — keys with the same tag live in the same slot.
+
+    Every key that a multi-key command, a transaction or a pipeline uses together with another
+    carries the tag of what they belong to (a partner's EDR keys, a customer's cache).
+    """
+    return "{" + identifier + "}"
+
+
+def limiter_storage(url: str) -> tuple[str, dict[str, Any]]:
+    """Flask-Limiter's ``storage_uri`` and ``storage_options`` for the same store."""
+    target = parse_url(url)
+    if target.kind in ("single", "memory"):
+        return url, {}
+    hosts = ",".join(f"{host}:{port}" for host, port in target.nodes)
+    options: dict[str, Any] = {"socket_timeout": SOCKET_TIMEOUT, "socket_connect_timeout": SOCKET_TIMEOUT}
+    if target.username:
+        options["username"] = target.username
+    if target.password:
+        options["password"] = target.password
+    if target.ssl:
+        options["ssl"] = True
+        if target.ssl_ca_certs:
+            options["ssl_ca_certs"] = target.ssl_ca_certs
+    if target.kind == "cluster":
+        return f"{CLUSTER_SCHEME}://{hosts}", options
+    sentinel_kwargs: dict[str, Any] = {"socket_timeout": SOCKET_TIMEOUT}
+    if target.sentinel_password:
+        sentinel_kwargs["password"] = target.sentinel_password
+    # limits reads from replicas by default: a counter read there lags the primary
+    options.update(db=target.db, use_replicas=False, sentinel_kwargs=sentinel_kwargs)
+    return f"{SENTINEL_SCHEME}://{hosts}/{target.service}", options
+
+
+@dataclass(frozen=True)
+class Durability:
+    """``WAIT`` after writes that must survive a failover (EDRs, sessions, order keys).
+
+    ``replicas`` 0 (one box) waits for nothing. On a Cluster client ``WAIT`` cannot be routed
+    with the write; use ``min-replicas-to-write`` on the cluster's masters instead.
+    """
+
+    replicas: int = 0
+    timeout_ms: int = 500
+
+    def add_wait(self, pipe: Any) -> bool:
+        """Append ``WAIT`` to ``pipe`` (after its writes, same connection); True if added."""
+        if self.replicas <= 0 or is_cluster(pipe):
+            return False
+        pipe.wait(self.replicas, self.timeout_ms)
+        return True
+
+    def check(self, acknowledged: object, what: str) -> None:
+        """Log when fewer replicas than wanted acknowledged (the write stays on the primary)."""
+        if isinstance(acknowledged, int) and acknowledged < self.replicas:
+            log.warning(
+                "%s acknowledged by %d of %d replica(s) within %d ms: it survives only if this primary does",
+                what,
+                acknowledged,
+                self.replicas,
+                self.timeout_ms,
+            )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from selfcare_widget.edr.recorder import stream_key
 from selfcare_widget.services import services
 from tests.support import (
     PLATFORM_CREDENTIAL,
@@ -141,7 +142,7 @@ def edrs(app):
     import json
 
     def _edrs(action: str | None = None, partner: str = "demo-mobil") -> list[dict]:
-        entries = services(app).store.xrange(f"sc:edr:{partner}")
+        entries = services(app).store.xrange(stream_key(partner))
         records = [json.loads(fields["edr"]) for _, fields in entries]
         return [r for r in records if action is None or r["action"] == action]
 

@@ -106,6 +106,7 @@ def make_widget_app(sandbox_url: str, partners, redis_url: str | None = None, **
     from selfcare_widget import create_app
     from selfcare_widget.config import Settings
 
+    overrides.setdefault("edr_spool_dir", Path(tempfile.mkdtemp(prefix="selfcare-edr-spool-")))
     settings = Settings(
         platform_url=sandbox_url,
         platform_credential=PLATFORM_CREDENTIAL,

@@ -16,6 +16,8 @@ from typing import cast
 
 import redis
 
+from ..store import Durability, tag
+
 PREFIX = "sc:session:"
 CUSTOMER_PREFIX = "sc:sessions-of:"
 
@@ -37,16 +39,24 @@ def _key(token: str) -> str:
 
 
 def _customer_key(partner_id: str, customer_id: str) -> str:
-    return f"{CUSTOMER_PREFIX}{partner_id}:{customer_id}"
+    # the customer's hash tag: the set lives in the slot of the customer's cache (store.tag)
+    return f"{CUSTOMER_PREFIX}{partner_id}:{tag(customer_id)}"
 
 
 class SessionStore:
     """Creates, loads (renewing the idle timeout) and revokes sessions."""
 
-    def __init__(self, store: redis.Redis, idle_seconds: int, absolute_seconds: int) -> None:
+    def __init__(
+        self,
+        store: redis.Redis,
+        idle_seconds: int,
+        absolute_seconds: int,
+        durability: Durability | None = None,
+    ) -> None:
         self.store = store
         self.idle_seconds = idle_seconds
         self.absolute_seconds = absolute_seconds
+        self.durability = durability or Durability()
 
     def create(self, partner_id: str, customer_id: str, locale: str, method: str) -> str:
         """Start a session and return its token (shown to the browser once, never stored)."""
@@ -67,7 +77,11 @@ class SessionStore:
             pipe.expire(key, self.idle_seconds)
             pipe.sadd(sessions_of_customer, key[len(PREFIX) :])
             pipe.expire(sessions_of_customer, self.absolute_seconds)
-            pipe.execute()
+            # a session lost in a failover would sign the customer out: replicate it first
+            waited = self.durability.add_wait(pipe)
+            replies = pipe.execute()
+        if waited:
+            self.durability.check(replies[-1], "a new session")
         return token
 
     def load(self, token: str) -> WidgetSession | None:

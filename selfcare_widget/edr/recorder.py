@@ -1,7 +1,9 @@
 """Recording EDRs: one ``XADD`` to the partner's stream in the same request.
 
 Delivery to the partner's CRM is the worker's job (``edr/worker.py``); recording must never
-fail the customer's action, so a store failure is logged, not raised.
+fail the customer's action, and must not lose it either: with ``SELFCARE_REDIS_WAIT_REPLICAS``
+the write waits for replicas (it survives a failover), and an entry the store refuses goes to
+the local spool (``edr/spool.py``) and reaches the stream later.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from flask import current_app, g, request
 from flask_login import current_user
 
 from ..services import services
+from ..store import tag
 from .actions import ACTIONS, Outcome
+from .spool import spool_for
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +34,8 @@ edr_recorded = Namespace().signal("edr-recorded")
 
 
 def stream_key(partner_id: str) -> str:
-    """The Redis stream holding a partner's undelivered EDRs."""
-    return STREAM_PREFIX + partner_id
+    """The Redis stream holding a partner's undelivered EDRs (hash-tagged like its other EDR keys)."""
+    return STREAM_PREFIX + tag(partner_id)
 
 
 def record(
@@ -76,16 +80,22 @@ def record(
         partner_id=partner_id,
         details=details,
     )
+    key = stream_key(partner_id)
+    fields: dict[Any, Any] = {"edr": json.dumps(edr, ensure_ascii=False, default=str)}
+    shared = services()
     try:
-        store = services().store
-        store.xadd(
-            stream_key(partner_id),
-            {"edr": json.dumps(edr, ensure_ascii=False, default=str)},
-            maxlen=STREAM_MAXLEN,
-            approximate=True,
-        )
-    except Exception:  # noqa: BLE001 - the customer's action must not fail because of the EDR store
-        log.exception("EDR %s could not be recorded (action=%s)", edr_id, action)
-        return None
+        with shared.store.pipeline(transaction=False) as pipe:
+            pipe.xadd(key, fields, maxlen=STREAM_MAXLEN, approximate=True)
+            waited = shared.durability.add_wait(pipe)  # same connection as the XADD
+            replies = pipe.execute()
+        if waited:
+            shared.durability.check(replies[-1], f"EDR {edr_id}")
+    except Exception as exc:  # noqa: BLE001 - the customer's action must not fail because of the EDR store
+        try:
+            spool_for(shared.settings.edr_spool_dir, shared.store, shared.durability).append(key, fields)
+        except OSError:
+            log.exception("EDR %s lost: the store failed and the spool could not keep it", edr_id)
+            return None
+        log.warning("EDR %s spooled: the store failed (%s)", edr_id, type(exc).__name__)
     g.setdefault("edr_actions", []).append(action)
     return edr_id

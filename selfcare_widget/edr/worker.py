@@ -38,6 +38,7 @@ from prometheus_client import Counter, Gauge
 from redis.typing import EncodableT, FieldT
 
 from ..partners import Partner
+from ..store import tag
 from .recorder import stream_key
 from .signing import webhook_headers
 
@@ -83,17 +84,17 @@ _Entry = tuple[str, dict[str, str] | None]
 
 def dead_key(partner_id: str) -> str:
     """The dead-letter stream of a partner (EDRs that could not be delivered)."""
-    return DEAD_PREFIX + partner_id
+    return DEAD_PREFIX + tag(partner_id)
 
 
 def retry_key(partner_id: str) -> str:
     """The hash with attempt counts and next due times of a partner's failing EDRs."""
-    return RETRY_PREFIX + partner_id
+    return RETRY_PREFIX + tag(partner_id)
 
 
 def disabled_key(partner_id: str) -> str:
     """Present (a JSON record) while delivery to the partner is disabled after a 410 Gone."""
-    return DISABLED_PREFIX + partner_id
+    return DISABLED_PREFIX + tag(partner_id)
 
 
 @dataclass(frozen=True)

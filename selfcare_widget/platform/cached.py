@@ -61,6 +61,18 @@ T = TypeVar("T")
 
 PREFIX = "sc:cache:"
 
+
+def _generation_key(scope: str) -> str:
+    """``sc:cache:gen:c:{CUSTOMER}`` / ``…:p:{SIM}``: the id is a Redis Cluster hash tag, so that a
+    customer's generation and snapshot (read in one pipeline) share a slot (store.tag)."""
+    kind, _, identifier = scope.partition(":")
+    return f"{PREFIX}gen:{kind}:{{{identifier}}}"
+
+
+def _snapshot_key(customer_id: str) -> str:
+    return f"{PREFIX}snapshot:{{{customer_id}}}"
+
+
 #: seconds each kind of data may be served from the cache
 TTL = {
     "customer": 300,
@@ -145,8 +157,8 @@ class CachedPlatform:
         if snapshot is None:
             try:
                 with self.store.pipeline(transaction=False) as pipe:  # one round trip
-                    pipe.get(f"{PREFIX}gen:c:{customer_id}")
-                    pipe.hgetall(f"{PREFIX}snapshot:{customer_id}")
+                    pipe.get(_generation_key("c:" + customer_id))
+                    pipe.hgetall(_snapshot_key(customer_id))
                     generation, entries = pipe.execute()
             except redis.RedisError:
                 log.warning("cache unavailable; reading from the platform")
@@ -181,7 +193,7 @@ class CachedPlatform:
         value = load()
         entry = snapshot.entry(codec.dumps(value), TTL[name.split(":", 1)[0]], tag)
         snapshot.entries[name] = entry
-        key = f"{PREFIX}snapshot:{customer_id}"
+        key = _snapshot_key(customer_id)
         try:
             with self.store.pipeline(transaction=False) as pipe:
                 pipe.hset(key, name, entry)
@@ -210,12 +222,12 @@ class CachedPlatform:
 
     def _generation(self, scope: str) -> str:
         # The store is built with decode_responses=True (store.connect): replies are str.
-        return cast("str | None", self.store.get(f"{PREFIX}gen:{scope}")) or "0"
+        return cast("str | None", self.store.get(_generation_key(scope))) or "0"
 
     def _bump(self, *scopes: str) -> None:
         snapshots = _request_snapshots.get() or {}
         for scope in scopes:
-            self.store.incr(f"{PREFIX}gen:{scope}")
+            self.store.incr(_generation_key(scope))
             if scope.startswith("c:"):  # what this request read of the customer is stale now
                 snapshots.pop(scope.removeprefix("c:"), None)
 
@@ -245,9 +257,11 @@ class CachedPlatform:
 
     def _remember_owner(self, customer_id: str, ids: list[str]) -> None:
         if ids:
-            self.store.mset({f"{PREFIX}owner:{i}": customer_id for i in ids})
-            for i in ids:
-                self.store.expire(f"{PREFIX}owner:{i}", OWNER_TTL)
+            # SET per key, not MSET: the keys lie in different slots of a Redis Cluster
+            with self.store.pipeline(transaction=False) as pipe:
+                for i in ids:
+                    pipe.set(f"{PREFIX}owner:{i}", customer_id, ex=OWNER_TTL)
+                pipe.execute()
 
     # -- customer ----------------------------------------------------------------------------
 
@@ -475,7 +489,10 @@ class CachedPlatform:
         if owned is not None:
             return owned
         # decode_responses=True (store.connect): each reply is str, or None for a missing key.
-        generations = cast("list[str | None]", self.store.mget([f"{PREFIX}gen:p:{i}" for i in ids]))
+        with self.store.pipeline(transaction=False) as pipe:  # not MGET: one slot per SIM in a Cluster
+            for i in ids:
+                pipe.get(_generation_key("p:" + i))
+            generations = cast("list[str | None]", pipe.execute())
         digest = hashlib.sha256(
             "|".join(f"{i}={g or 0}" for i, g in zip(ids, generations, strict=True)).encode()
         ).hexdigest()[:32]

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 
+from selfcare_widget.edr.recorder import stream_key
 from selfcare_widget.platform.models import AlertChannel, UsageAlert
 from selfcare_widget.services import services
 from tests.support import PORTAL_ORIGIN
@@ -45,7 +46,7 @@ def post(client):
 @pytest.fixture
 def recorded(alerts_app):
     def _recorded() -> list[dict]:
-        entries = services(alerts_app).store.xrange("sc:edr:demo-mobil")
+        entries = services(alerts_app).store.xrange(stream_key("demo-mobil"))
         return [e for e in (json.loads(f["edr"]) for _, f in entries) if e["action"] == "alerts.change"]
 
     return _recorded

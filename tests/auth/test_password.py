@@ -13,6 +13,7 @@ import json
 import pytest
 
 from selfcare_widget.auth.password_policy import password_problem
+from selfcare_widget.edr.recorder import stream_key
 from selfcare_widget.platform import NotFound, Rejected
 from selfcare_widget.platform.tmf import TmfPlatform, TmfSettings
 from selfcare_widget.sandbox.seed import DEMO_PASSWORD
@@ -30,7 +31,7 @@ def form(client, path, **data):
 
 
 def edrs(app, action):
-    entries = services(app).store.xrange("sc:edr:demo-mobil")
+    entries = services(app).store.xrange(stream_key("demo-mobil"))
     return [e for e in (json.loads(f["edr"]) for _, f in entries) if e["action"] == action]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+from selfcare_widget.edr.recorder import stream_key
 from selfcare_widget.sandbox.seed import DEMO_PASSWORD
 from selfcare_widget.services import services
 from tests.support import PORTAL_ORIGIN, new_sms_code, sms_codes
@@ -17,7 +18,7 @@ def form(client, path, **data):
 
 
 def last_edr(app):
-    _, fields = services(app).store.xrevrange("sc:edr:demo-mobil", count=1)[0]
+    _, fields = services(app).store.xrevrange(stream_key("demo-mobil"), count=1)[0]
     return json.loads(fields["edr"])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
+from selfcare_widget.edr.recorder import stream_key
 from selfcare_widget.platform.models import Customer
 from selfcare_widget.services import services
 from selfcare_widget.views.contact_validation import display_phone
@@ -23,7 +24,7 @@ def form_of(customer: Customer, **changes: str) -> dict[str, str]:
 
 def edrs(app, partner: str = "demo-mobil") -> list[dict]:
     """Every EDR recorded for the partner so far (this app's store)."""
-    return [json.loads(f["edr"]) for _, f in services(app).store.xrange(f"sc:edr:{partner}")]
+    return [json.loads(f["edr"]) for _, f in services(app).store.xrange(stream_key(partner))]
 
 
 def http_session(platform):

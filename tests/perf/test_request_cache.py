@@ -37,7 +37,7 @@ class CountingConnection(Connection):
 def forget(store: redis.Redis, *customers: str) -> None:
     """Drop the cached state of ``customers`` so a test starts cold."""
     for customer in customers:
-        store.delete(f"{PREFIX}snapshot:{customer}", f"{PREFIX}gen:c:{customer}")
+        store.delete(f"{PREFIX}snapshot:{{{customer}}}", f"{PREFIX}gen:c:{{{customer}}}")
 
 
 @contextmanager
@@ -238,7 +238,7 @@ def test_customers_never_see_each_others_cached_data(cached):
             # from (or written to) this customer's snapshot: it is the other's, as it really is
             for account, invoices in own[other][3].items():
                 assert cached.list_invoices(account) == invoices
-        snapshot = cached.store.hgetall(f"{PREFIX}snapshot:{customer}")
+        snapshot = cached.store.hgetall(f"{PREFIX}snapshot:{{{customer}}}")
         other_ids = {s.product_id for s in own[other][1]} | set(own[other][3])
         assert not any(i in name for name in snapshot for i in other_ids)
         assert own[customer][0].name in snapshot["customer"]
@@ -248,12 +248,12 @@ def test_ids_the_customer_does_not_own_are_read_the_ordinary_way(cached):
     forget(cached.store, "cust-0036", "cust-0037")
     with request_scope(cached):
         foreign = cached.list_sims("cust-0037")
-    cached.store.delete(f"{PREFIX}snapshot:cust-0037")
+    cached.store.delete(f"{PREFIX}snapshot:{{cust-0037}}")
     with request_scope(cached):
         cached.list_sims("cust-0036")
         buckets = cached.list_buckets([s.product_id for s in foreign])
     assert buckets == cached.inner.list_buckets([s.product_id for s in foreign])
     assert not any(
-        name.startswith("buckets:") for name in cached.store.hgetall(f"{PREFIX}snapshot:cust-0036")
+        name.startswith("buckets:") for name in cached.store.hgetall(f"{PREFIX}snapshot:{{cust-0036}}")
     )
-    assert not cached.store.exists(f"{PREFIX}snapshot:cust-0037")
+    assert not cached.store.exists(f"{PREFIX}snapshot:{{cust-0037}}")

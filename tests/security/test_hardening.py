@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 import requests
 
+from selfcare_widget.edr.recorder import stream_key
 from selfcare_widget.platform import Rejected
 from selfcare_widget.platform.models import UsageKind, UsageRecord
 from selfcare_widget.services import services
@@ -93,7 +94,7 @@ def test_a_crafted_page_number_shows_the_first_page(served):
 def test_the_call_log_edr_says_a_number_was_searched_not_which(served):
     app, _, _ = served
     assert send(served, "/w/usage/results", sim="prod-0001-2", b="+420 731 45").status_code == 200
-    entries = services(app).store.xrange("sc:edr:demo-mobil")
+    entries = services(app).store.xrange(stream_key("demo-mobil"))
     views = [e for e in (json.loads(fields["edr"]) for _, fields in entries) if e["action"] == "usage.view"]
     assert views[-1]["details"]["filters"]["numberSearch"] is True
     assert "73145" not in str(views[-1]) and "731" not in str(views[-1]["details"])

@@ -19,6 +19,7 @@ import pytest
 import requests
 from jose import jwt
 
+from selfcare_widget.edr.recorder import stream_key
 from selfcare_widget.platform.tmf import TmfPlatform, TmfSettings
 from selfcare_widget.services import services
 from selfcare_widget.version import __version__
@@ -57,7 +58,7 @@ def sso_token(key: str, headers: dict | None = None) -> str:
 
 
 def last_edr(app, action: str) -> dict:
-    entries = services(app).store.xrange("sc:edr:demo-mobil")
+    entries = services(app).store.xrange(stream_key("demo-mobil"))
     return [e for e in (json.loads(f["edr"]) for _, f in entries) if e["action"] == action][-1]
 
 
