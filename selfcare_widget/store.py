@@ -236,8 +236,8 @@ class Durability:
         pipe.wait(self.replicas, self.timeout_ms)
         return True
 
-    def check(self, acknowledged: object, what: str) -> None:
-        """Log when fewer replicas than wanted acknowledged (the write stays on the primary)."""
+    def check(self, acknowledged: object, what: str) -> bool:
+        """True if enough replicas acknowledged; else logs it (the write is on the primary only)."""
         if isinstance(acknowledged, int) and acknowledged < self.replicas:
             log.warning(
                 "%s acknowledged by %d of %d replica(s) within %d ms: it survives only if this primary does",
@@ -246,3 +246,5 @@ class Durability:
                 self.replicas,
                 self.timeout_ms,
             )
+            return False
+        return True

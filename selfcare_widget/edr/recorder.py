@@ -33,6 +33,10 @@ STREAM_MAXLEN = 1_000_000  # approximate cap; the worker keeps up long before th
 edr_recorded = Namespace().signal("edr-recorded")
 
 
+class _Unreplicated(Exception):
+    """The EDR reached the primary but not the replicas ``SELFCARE_REDIS_WAIT_REPLICAS`` asks for."""
+
+
 def stream_key(partner_id: str) -> str:
     """The Redis stream holding a partner's undelivered EDRs (hash-tagged like its other EDR keys)."""
     return STREAM_PREFIX + tag(partner_id)
@@ -88,14 +92,16 @@ def record(
             pipe.xadd(key, fields, maxlen=STREAM_MAXLEN, approximate=True)
             waited = shared.durability.add_wait(pipe)  # same connection as the XADD
             replies = pipe.execute()
-        if waited:
-            shared.durability.check(replies[-1], f"EDR {edr_id}")
+        if waited and not shared.durability.check(replies[-1], f"EDR {edr_id}"):
+            # A primary that lost its replicas may be the old one after a failover (its writes
+            # are dropped when it rejoins): keep the EDR on disk too — a duplicate at worst.
+            raise _Unreplicated
     except Exception as exc:  # noqa: BLE001 - the customer's action must not fail because of the EDR store
         try:
             spool_for(shared.settings.edr_spool_dir, shared.store, shared.durability).append(key, fields)
         except OSError:
             log.exception("EDR %s lost: the store failed and the spool could not keep it", edr_id)
             return None
-        log.warning("EDR %s spooled: the store failed (%s)", edr_id, type(exc).__name__)
+        log.warning("EDR %s spooled: %s", edr_id, type(exc).__name__)
     g.setdefault("edr_actions", []).append(action)
     return edr_id

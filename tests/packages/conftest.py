@@ -5,24 +5,13 @@ from __future__ import annotations
 import pytest
 
 from selfcare_widget.services import services
+from tests.packages.helpers import find_buyer
 
 
 @pytest.fixture
 def buyer(app) -> tuple[str, str]:
-    """(customer id, SIM product id): a generated demo-mobil customer with an active Pohoda SIM.
-
-    Taken from the top of the generated range so the fixed demo customers keep the product
-    sheet's packages; tests assert relative changes only.
-    """
-    platform = services(app).platform
-    for n in range(64, 30, -1):
-        customer_id = f"cust-{n:04d}"
-        if platform.get_customer(customer_id).partner_id != "demo-mobil":
-            continue
-        for sim in platform.list_sims(customer_id):
-            if sim.state == "active" and sim.tariff.offering_id == "tariff-pohoda":
-                return customer_id, sim.product_id
-    pytest.fail("no generated demo-mobil customer with an active Pohoda SIM")
+    """(customer id, SIM product id) that the tests order for (helpers.find_buyer)."""
+    return find_buyer(services(app).platform)
 
 
 @pytest.fixture

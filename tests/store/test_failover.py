@@ -1,0 +1,168 @@
+"""Writes that matter survive the store: EDRs refused by Redis wait on disk and arrive later
+(also those of a process killed meanwhile), sessions and EDRs acknowledged by a replica survive
+a Sentinel failover, and the widget goes on with the new primary."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from selfcare_widget.edr.recorder import record, stream_key
+from selfcare_widget.edr.spool import resume
+from selfcare_widget.sandbox.seed import DEMO_PASSWORD
+from selfcare_widget.services import services
+from selfcare_widget.store import Durability
+from tests.store.servers import _redis, _wait_port, redis_sentinel
+from tests.support import PORTAL_ORIGIN, free_port, make_widget_app, require
+
+pytestmark = pytest.mark.redis
+
+
+def _until(check, timeout: float = 15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def _stream_ids(client: redis.Redis, partner: str = "demo-mobil") -> list[str]:
+    return [json.loads(f["edr"])["id"] for _, f in client.xrange(stream_key(partner))]
+
+
+def _form(client, path: str, **data):
+    return client.post(path, data={"_partner": "demo-mobil", **data}, headers={"Origin": PORTAL_ORIGIN})
+
+
+@pytest.fixture
+def redis_binary() -> str:
+    import shutil
+
+    binary = shutil.which("redis-server")
+    require(binary is not None, "redis-server")
+    assert binary is not None
+    return binary
+
+
+def test_an_edr_the_store_refuses_is_spooled_and_arrives_when_the_store_is_back(
+    sandbox_url, test_partners, redis_binary, tmp_path
+):
+    port, workdir = free_port(), tempfile.mkdtemp(prefix="selfcare-redis-")
+    spool_dir = tmp_path / "spool"
+    app = make_widget_app(
+        sandbox_url, test_partners, redis_url=f"redis://127.0.0.1:{port}/0", edr_spool_dir=spool_dir
+    )
+    with app.test_request_context("/w/overview", method="POST"):
+        edr_id = record("signin", "failure", partner_id="demo-mobil", reason="store-down")  # nothing listens
+    assert edr_id is not None  # kept, not lost
+    (spooled,) = [p for p in spool_dir.iterdir() if p.stat().st_size]
+    assert edr_id in spooled.read_text(encoding="utf-8")
+
+    server = _redis(redis_binary, workdir, port)
+    try:
+        _wait_port(port)
+        with redis.Redis(port=port, decode_responses=True) as client:
+            assert _until(lambda: edr_id in _stream_ids(client))  # the spool's thread sent it
+            assert _stream_ids(client).count(edr_id) == 1
+        _until(lambda: not any(p.stat().st_size for p in spool_dir.iterdir()))
+    finally:
+        server.terminate()
+        server.wait(5)
+
+
+ORPHAN = """
+import os, signal, sys
+from pathlib import Path
+import redis
+from selfcare_widget.edr.spool import EdrSpool
+from selfcare_widget.store import Durability
+spool = EdrSpool(Path(sys.argv[1]), redis.Redis(port=int(sys.argv[2])), Durability())
+spool.start = lambda: None  # this process dies before it could send them itself
+for n in range(3):
+    spool.append(sys.argv[3], {"edr": '{"id": "orphan-%d"}' % n})
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_killed_processs_spool_is_taken_over(redis_url, tmp_path):
+    spool_dir = tmp_path / "spool"
+    key = stream_key("orphan-partner")
+    killed = subprocess.run(
+        [sys.executable, "-c", ORPHAN, str(spool_dir), str(free_port()), key],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        timeout=60,
+    )
+    assert killed.returncode == -9
+    assert len(list(spool_dir.iterdir())) == 1
+
+    store = redis.Redis.from_url(redis_url, decode_responses=True)
+    store.delete(key)
+    resume(spool_dir, store, Durability())  # what create_app does at start-up
+    ids = _until(lambda: [json.loads(f["edr"])["id"] for _, f in store.xrange(key)])
+    assert sorted(ids) == ["orphan-0", "orphan-1", "orphan-2"]
+    _until(lambda: not list(spool_dir.iterdir()))  # emptied and removed
+    store.delete(key)
+
+
+def test_an_edr_no_replica_acknowledged_is_kept_on_the_primary_and_spooled(
+    sandbox_url, test_partners, redis_url, caplog, tmp_path
+):
+    """A primary without its replicas may be the old one after a failover, whose writes are
+    dropped when it rejoins: the EDR is kept on disk too and sent again (the CRM drops the copy)."""
+    app = make_widget_app(
+        sandbox_url,
+        test_partners,
+        redis_url=redis_url,
+        redis_wait_replicas=1,
+        redis_wait_timeout_ms=50,
+        edr_spool_dir=tmp_path / "spool",
+    )
+    with caplog.at_level(logging.WARNING), app.test_request_context("/", method="POST"):
+        edr_id = record("signin", "failure", partner_id="demo-mobil", reason="no-replica")
+    assert "acknowledged by 0 of 1 replica(s)" in caplog.text
+    store = services(app).store
+    assert _until(lambda: _stream_ids(store).count(edr_id) == 2)  # on the primary, then from the spool
+    _until(lambda: not any(p.stat().st_size for p in (tmp_path / "spool").iterdir()))
+
+
+def test_sessions_and_edrs_survive_a_sentinel_failover(sandbox_url, test_partners, tmp_path):
+    with redis_sentinel() as sentinel:
+        app = make_widget_app(
+            sandbox_url,
+            test_partners,
+            redis_url=sentinel.url,
+            redis_wait_replicas=1,
+            redis_wait_timeout_ms=1000,
+            edr_spool_dir=tmp_path / "spool",
+        )
+        client = app.test_client()
+        signed_in = _form(client, "/auth/password", login="jan.stastny@example.cz", password=DEMO_PASSWORD)
+        assert signed_in.status_code == 200  # Flask-Limiter counts on the Sentinel's primary too
+        token = signed_in.headers["X-Selfcare-Session"]
+        with redis.Redis(port=sentinel.ports["replica"], decode_responses=True) as replica:
+            recorded = _stream_ids(replica)  # WAIT: on the replica as soon as the request answered
+            assert recorded, "the sign-in EDR is not on the replica"
+
+        new_primary = sentinel.failover()
+        assert new_primary == sentinel.ports["replica"]
+        # the same client finds the new primary; the session written before is there
+        assert _form(client, "/w/overview", _st=token).status_code == 200
+        assert _form(client, "/auth/logout", _st=token).status_code == 200
+        with redis.Redis(port=new_primary, decode_responses=True) as promoted:
+            # the sign-out EDR: on the new primary at once, or — if it went to the old primary
+            # in the moment before the Sentinels demoted it — from the spool a moment later
+            after = _until(lambda: [i for i in _stream_ids(promoted) if i not in recorded])
+            assert set(recorded) <= set(_stream_ids(promoted))
+        assert len(set(after)) == 1
