@@ -205,6 +205,8 @@ class EdrWorker:
             except redis.RedisError as exc:
                 # Redis away: nothing is lost (messages stay in the stream); try again later
                 log.warning("EDR worker %s: store unavailable (%s)", self.consumer, type(exc).__name__)
+                if "NOGROUP" in str(exc):  # a failover lost the group's creation: create it again
+                    self._groups_ready.clear()
                 stats = RunStats()
             if not stats.busy:
                 stop_event.wait(self.config.poll_interval)
