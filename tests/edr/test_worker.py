@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 import requests
@@ -254,3 +255,24 @@ def test_two_workers_deliver_everything_and_the_crm_stores_each_once(store, crm_
     rows = _crm_rows(crm_url)
     assert ids <= set(rows)  # every EDR arrived ...
     assert all(rows[i]["deliveries"] >= 1 for i in ids)  # ... and is stored once (one row per id)
+
+
+def test_a_consumer_group_lost_in_a_failover_is_created_again(store, test_partners):
+    # A replica promoted before it saw XGROUP CREATE has the stream's entries but no group.
+    config = WorkerConfig(retry_schedule=(0.0,), backoff_jitter=0.0, poll_interval=0.05)
+    with scripted_endpoint(200) as endpoint:
+        worker = EdrWorker(store, _one_partner(test_partners, endpoint.url), "w1", config)
+        worker.run_once()  # the group exists and the worker remembers it
+        store.delete(stream_key("demo-mobil"))
+        edr_id = add_edr(store)
+        stop = threading.Event()
+        loop = threading.Thread(target=worker.run_forever, args=(stop,), daemon=True)
+        loop.start()
+        try:
+            deadline = time.monotonic() + 10
+            while not endpoint.calls and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            stop.set()
+            loop.join(5)
+    assert [json.loads(body)["id"] for _headers, body in endpoint.calls] == [edr_id]
