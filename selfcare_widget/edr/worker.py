@@ -38,7 +38,7 @@ from prometheus_client import Counter, Gauge
 from redis.typing import EncodableT, FieldT
 
 from ..partners import Partner
-from ..store import tag
+from ..store import is_cluster, tag
 from .recorder import stream_key
 from .signing import webhook_headers
 
@@ -50,6 +50,7 @@ RETRY_PREFIX = "sc:edr-retry:"
 DISABLED_PREFIX = "sc:edr-disabled:"
 USER_AGENT = "selfcare-widget-edr/1"
 GONE = 410
+BLOCK_MAX = 1.0  # seconds a blocking read may wait: below the store's socket timeout (store.py)
 
 #: The Standard Webhooks retry schedule: after the first attempt (immediately), each retry
 #: waits this long after the previous attempt — 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
@@ -197,20 +198,59 @@ class EdrWorker:
     # --- the loop -------------------------------------------------------------------------
 
     def run_forever(self, stop_event: threading.Event) -> None:
-        """Deliver until ``stop_event`` is set; pauses ``poll_interval`` when idle."""
+        """Deliver until ``stop_event`` is set.
+
+        When a pass found nothing to do, the worker waits up to ``poll_interval`` in a blocking
+        ``XREADGROUP`` on every partner's stream, so a new EDR is sent as soon as it is written;
+        the next pass then retries what has become due.
+        """
         log.info("EDR worker %s started for %d partner(s)", self.consumer, len(self.partners))
         while not stop_event.is_set():
             try:
-                stats = self.run_once()
+                if not self.run_once().busy and not self._wait_for_new():
+                    stop_event.wait(self.config.poll_interval)
             except redis.RedisError as exc:
                 # Redis away: nothing is lost (messages stay in the stream); try again later
                 log.warning("EDR worker %s: store unavailable (%s)", self.consumer, type(exc).__name__)
                 if "NOGROUP" in str(exc):  # a failover lost the group's creation: create it again
                     self._groups_ready.clear()
-                stats = RunStats()
-            if not stats.busy:
                 stop_event.wait(self.config.poll_interval)
         log.info("EDR worker %s stopped", self.consumer)
+
+    def _wait_for_new(self) -> bool:
+        """Block up to ``poll_interval`` for new EDRs and deliver them; False if it cannot block.
+
+        A Redis Cluster cannot read streams of several slots in one command: there the worker
+        polls (``poll_interval``) instead.
+        """
+        partners = {
+            stream_key(p.id): p
+            for p in self.partners.values()
+            if p.edr_webhook_url
+            and stream_key(p.id) in self._groups_ready
+            and p.id not in self._known_disabled
+        }
+        if not partners or (len(partners) > 1 and is_cluster(self.store)):
+            return False
+        reply = cast(
+            "list[list[Any]]",  # RESP2 (see _Entry)
+            self.store.xreadgroup(
+                self.config.group,
+                self.consumer,
+                dict.fromkeys(partners, ">"),
+                count=self.config.batch_size,
+                block=max(1, int(min(self.config.poll_interval, BLOCK_MAX) * 1000)),
+            ),
+        )
+        stats = RunStats()
+        for stream, entries in reply or []:
+            partner = partners[stream]
+            try:
+                for entry_id, fields in entries:
+                    self._handle(partner, entry_id, fields, stats)
+            except _EndpointGone:
+                continue
+        return True
 
     def run_once(self) -> RunStats:
         """One pass over every partner: reclaim, retry what is due, deliver new messages."""

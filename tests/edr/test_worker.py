@@ -276,3 +276,23 @@ def test_a_consumer_group_lost_in_a_failover_is_created_again(store, test_partne
             stop.set()
             loop.join(5)
     assert [json.loads(body)["id"] for _headers, body in endpoint.calls] == [edr_id]
+
+
+def test_an_idle_worker_sends_a_new_edr_without_waiting_for_its_next_pass(store, test_partners):
+    # poll_interval 60 s: only the blocking read on the streams can deliver it within the test
+    config = WorkerConfig(retry_schedule=(0.0,), backoff_jitter=0.0, poll_interval=60.0)
+    with scripted_endpoint(200) as endpoint:
+        worker = EdrWorker(store, _one_partner(test_partners, endpoint.url), "w1", config)
+        stop = threading.Event()
+        loop = threading.Thread(target=worker.run_forever, args=(stop,), daemon=True)
+        loop.start()
+        try:
+            time.sleep(0.5)  # the first pass found nothing; the worker is idle
+            edr_id = add_edr(store)
+            deadline = time.monotonic() + 10
+            while not endpoint.calls and time.monotonic() < deadline:
+                time.sleep(0.02)
+        finally:
+            stop.set()
+            loop.join(5)
+    assert [json.loads(body)["id"] for _headers, body in endpoint.calls] == [edr_id]
