@@ -1,8 +1,9 @@
 """Run the benchmarks and write ``bench/RESULTS.md``.
 
 Usage (repo root): ``python -m bench`` runs every registered benchmark;
-``python -m bench calllog_client`` runs only the named ones. Exit status 1 if any row fails
-its target, so CI or ``make bench`` can gate on it.
+``python -m bench calllog_client`` runs only the named ones; ``python -m bench --append sizing``
+adds the run as a section at the end of ``RESULTS.md`` instead of replacing the file. Exit status
+1 if any row fails its target, so CI or ``make bench`` can gate on it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ BENCHMARKS: list[str] = [
     "fragment_cpu",
     "http_load",
     "first_content",
+    "sizing",
 ]
 
 RESULTS_PATH = Path(__file__).with_name("RESULTS.md")
@@ -56,10 +58,13 @@ def load_average() -> str:
         return "?"
 
 
-def render(results: list[Result], machine: str, when: datetime, load: str = "") -> str:
-    """RESULTS.md as markdown."""
+def render(
+    results: list[Result], machine: str, when: datetime, load: str = "", title: str = "# Benchmark results"
+) -> str:
+    """RESULTS.md as markdown (``title`` is the heading; notes go one level below it)."""
+    level = len(title) - len(title.lstrip("#"))
     lines = [
-        "# Benchmark results",
+        title,
         "",
         f"- date: {when:%Y-%m-%d %H:%M} UTC",
         f"- machine: {machine}",
@@ -73,13 +78,14 @@ def render(results: list[Result], machine: str, when: datetime, load: str = "") 
         lines.append(f"| {r.name} | {r.n} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.target} | {r.verdict} |")
     notes = [f"- **{r.name}**: {r.note}" for r in results if r.note]
     if notes:
-        lines += ["", "## Notes", "", *notes]
+        lines += ["", "#" * (level + 1) + " Notes", "", *notes]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str]) -> int:
-    """Run the selected (default: all) benchmarks, print and write the table."""
-    selected = argv or BENCHMARKS
+    """Run the selected (default: all) benchmarks, print and write (or with --append: add) the table."""
+    append = "--append" in argv
+    selected = [a for a in argv if a != "--append"] or BENCHMARKS
     unknown = set(selected) - set(BENCHMARKS)
     if unknown:
         print(f"unknown benchmarks: {', '.join(sorted(unknown))}; known: {', '.join(BENCHMARKS)}")
@@ -91,8 +97,15 @@ def main(argv: list[str]) -> int:
         module = importlib.import_module(f"bench.{name}")
         results.extend(module.run())
     load = f"{load_at_start} / {load_average()} ({os.cpu_count()} CPUs)"
-    text = render(results, machine_info(), datetime.now(timezone.utc), load)
-    RESULTS_PATH.write_text(text, encoding="utf-8")
+    when = datetime.now(timezone.utc)
+    if append and RESULTS_PATH.exists():
+        title = f"## Added run: {', '.join(selected)} ({when:%Y-%m-%d %H:%M} UTC)"
+        text = render(results, machine_info(), when, load, title)
+        previous = RESULTS_PATH.read_text(encoding="utf-8").rstrip("\n")
+        RESULTS_PATH.write_text(previous + "\n\n" + text, encoding="utf-8")
+    else:
+        text = render(results, machine_info(), when, load)
+        RESULTS_PATH.write_text(text, encoding="utf-8")
     print(text)
     return 1 if any(r.verdict == "FAIL" for r in results) else 0
 
