@@ -29,6 +29,7 @@ BENCHMARKS: list[str] = [
     "http_load",
     "first_content",
     "sizing",
+    "edr_latency",
 ]
 
 RESULTS_PATH = Path(__file__).with_name("RESULTS.md")
