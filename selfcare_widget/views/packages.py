@@ -13,14 +13,11 @@ to top up (the platform refuses it as well, ``insufficientCredit``).
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from decimal import Decimal
 
-from flask import Blueprint, current_app, make_response, render_template, request
+from flask import Blueprint, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .. import edr
 from ..i18n import money
@@ -35,53 +32,14 @@ from .common import (
     today,
     trigger_action,
 )
+from .confirmation import Confirmation
 
 bp = Blueprint("packages", __name__)
 
-#: How long a confirmation may be submitted (a retry after that has to start again).
-CONFIRM_MAX_AGE = 3600
 #: The platform's code for an order its credit does not cover (TMF654 adjustBalance refused).
 INSUFFICIENT_CREDIT = "insufficientCredit"
-_TOKEN_SALT = "selfcare.package-order.v1"  # noqa: S105 - a namespace, not a secret
-
-
-# --- the signed confirmation ------------------------------------------------------------------
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        current_app.config["SECRET_KEY"], salt=_TOKEN_SALT, signer_kwargs={"digest_method": hashlib.sha256}
-    )
-
-
-def issue_order_token(sim_product_id: str, offering_id: str) -> str:
-    """A token binding one confirmation to this customer, partner, SIM and offering."""
-    payload = {
-        "c": current_user.customer_id,
-        "p": current_user.partner_id,
-        "s": sim_product_id,
-        "o": offering_id,
-        "n": secrets.token_hex(16),
-    }
-    return _serializer().dumps(payload)
-
-
-def verify_order_token(token: str, sim_product_id: str, offering_id: str) -> str | None:
-    """The nonce of a valid, unexpired token issued for exactly this order; None otherwise."""
-    try:
-        payload = _serializer().loads(token, max_age=CONFIRM_MAX_AGE)
-    except (BadSignature, SignatureExpired):
-        return None
-    expected = {
-        "c": current_user.customer_id,
-        "p": current_user.partner_id,
-        "s": sim_product_id,
-        "o": offering_id,
-    }
-    if not isinstance(payload, dict) or any(payload.get(k) != v for k, v in expected.items()):
-        return None
-    nonce = payload.get("n")
-    return nonce if isinstance(nonce, str) and len(nonce) == 32 else None
+#: Confirmations bound to customer, partner, SIM (``s``) and offering (``o``).
+CONFIRMATION = Confirmation("selfcare.package-order.v1")
 
 
 def idempotency_key(nonce: str) -> str:
@@ -196,7 +154,7 @@ def confirm():
         sim=sim,
         offer=offer,
         credit=credit,
-        token=issue_order_token(sim.product_id, offering_id),
+        token=CONFIRMATION.issue(s=sim.product_id, o=offering_id),
         today=today(),
     )
 
@@ -223,7 +181,7 @@ def order():
     """Place the confirmed order (idempotent); re-renders the section with both lists updated."""
     offering_id = request.form.get("offering", "")
     sim = own_sim(request.form.get("sim", ""))
-    nonce = verify_order_token(request.form.get("confirmation", ""), sim.product_id, offering_id)
+    nonce = CONFIRMATION.verify(request.form.get("confirmation", ""), s=sim.product_id, o=offering_id)
     if nonce is None:
         edr.record(
             edr.actions.PACKAGE_ORDER,

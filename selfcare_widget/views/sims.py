@@ -12,15 +12,12 @@ are never cached, logged or recorded.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, current_app, g, make_response, render_template, request
+from flask import Blueprint, Response, abort, g, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from markupsafe import Markup
 
 from .. import edr
@@ -30,6 +27,7 @@ from ..platform.models import ROAMING_DATA_LIMITS, ContactDetails, Order, Sim, S
 from ..web import error_fragment
 from . import reauth
 from .common import own_sim, partner, platform, rejection_message, trigger_action
+from .confirmation import Confirmation
 
 bp = Blueprint("sims", __name__)
 
@@ -306,39 +304,8 @@ def _limit_response(sim: Sim, limit: int, status: str = "", error: str = "", cod
 
 # --- replacement SIM --------------------------------------------------------------------------
 
-#: How long a replacement form may be submitted.
-REPLACE_MAX_AGE = 3600
-_REPLACE_SALT = "selfcare.sim-replacement.v1"
-
-
-def _replace_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        current_app.config["SECRET_KEY"], salt=_REPLACE_SALT, signer_kwargs={"digest_method": hashlib.sha256}
-    )
-
-
-def issue_replacement_token(sim_product_id: str) -> str:
-    """A token binding one replacement form to this customer, partner and SIM, with a nonce."""
-    payload = {
-        "c": current_user.customer_id,
-        "p": current_user.partner_id,
-        "s": sim_product_id,
-        "n": secrets.token_hex(16),
-    }
-    return _replace_serializer().dumps(payload)
-
-
-def verify_replacement_token(token: str, sim_product_id: str) -> str | None:
-    """The nonce of a valid, unexpired token issued for this customer's SIM; None otherwise."""
-    try:
-        payload = _replace_serializer().loads(token, max_age=REPLACE_MAX_AGE)
-    except (BadSignature, SignatureExpired):
-        return None
-    expected = {"c": current_user.customer_id, "p": current_user.partner_id, "s": sim_product_id}
-    if not isinstance(payload, dict) or any(payload.get(k) != v for k, v in expected.items()):
-        return None
-    nonce = payload.get("n")
-    return nonce if isinstance(nonce, str) and len(nonce) == 32 else None
+#: Replacement forms bound to customer, partner and the blocked SIM (``s``).
+REPLACEMENT = Confirmation("selfcare.sim-replacement.v1")
 
 
 def _has_address(contact: ContactDetails) -> bool:
@@ -363,7 +330,7 @@ def _replace_form(sim: Sim, kind: str = "", error: str = "", token: str = "", co
         contact=contact,
         has_address=_has_address(contact),
         kind=kind,
-        token=token or issue_replacement_token(sim.product_id),
+        token=token or REPLACEMENT.issue(s=sim.product_id),
         error=error,
     )
     return make_response(html, code)
@@ -394,7 +361,7 @@ def replace_order():
             code=400,
         )
     kind = SimKind(kind_value)
-    nonce = verify_replacement_token(request.form.get("confirmation", ""), sim.product_id)
+    nonce = REPLACEMENT.verify(request.form.get("confirmation", ""), s=sim.product_id)
     if nonce is None:
         edr.record(
             edr.actions.SIM_REPLACE,

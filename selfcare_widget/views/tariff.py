@@ -16,15 +16,12 @@ relationships), so a prepaid line is offered prepaid tariffs only. A blocked SIM
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import Blueprint, current_app, make_response, render_template, request
+from flask import Blueprint, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .. import edr
 from ..i18n import day, number
@@ -32,60 +29,25 @@ from ..platform import PlatformError, Rejected
 from ..platform.models import BucketKind, ChangeTiming, Sim, TariffChange, TariffOffer
 from ..web import error_fragment
 from .common import own_sim, platform, rejection_message, today, trigger_action
+from .confirmation import Confirmation
 
 bp = Blueprint("tariff", __name__)
 
-#: How long a confirmation may be submitted (a retry after that has to start again).
-CONFIRM_MAX_AGE = 3600
-_TOKEN_SALT = "selfcare.tariff-change.v1"  # noqa: S105 - a namespace, not a secret
+#: Confirmations bound to customer, partner, SIM (``s``), its tariff (``f``) and the new one (``o``).
+CONFIRMATION = Confirmation("selfcare.tariff-change.v1")
 #: Allowances in the order the comparison shows them.
 KINDS = (BucketKind.DATA, BucketKind.VOICE, BucketKind.SMS)
-
-
-# --- the signed confirmation ------------------------------------------------------------------
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        current_app.config["SECRET_KEY"], salt=_TOKEN_SALT, signer_kwargs={"digest_method": hashlib.sha256}
-    )
-
-
-def _bound(sim: Sim, offering_id: str) -> dict[str, str]:
-    """What a confirmation is bound to: this customer, partner, SIM, its tariff and the new one."""
-    return {
-        "c": current_user.customer_id,
-        "p": current_user.partner_id,
-        "s": sim.product_id,
-        "f": sim.tariff.offering_id,
-        "o": offering_id,
-    }
-
-
-def issue_change_token(sim: Sim, offering_id: str) -> str:
-    """A token binding one confirmation to exactly this change, with a fresh nonce."""
-    return _serializer().dumps({**_bound(sim, offering_id), "n": secrets.token_hex(16)})
 
 
 def verify_change_token(token: str, sim: Sim, offering_id: str) -> str | None:
     """The nonce of a valid, unexpired token issued for exactly this change; None otherwise.
 
     A token names the tariff the SIM had when confirming: once the change applied (the SIM is on
-    the new tariff), a repeated submit no longer matches ``f`` and is matched by ``previous``.
+    the new tariff), a repeated submit no longer matches ``f`` and is matched without it.
     """
-    try:
-        payload = _serializer().loads(token, max_age=CONFIRM_MAX_AGE)
-    except (BadSignature, SignatureExpired):
-        return None
-    if not isinstance(payload, dict):
-        return None
-    expected = _bound(sim, offering_id)
-    applied = sim.tariff.offering_id == offering_id  # the repeat of a change that already applied
-    keys = [k for k in expected if not (applied and k == "f")]
-    if any(payload.get(k) != expected[k] for k in keys):
-        return None
-    nonce = payload.get("n")
-    return nonce if isinstance(nonce, str) and len(nonce) == 32 else None
+    applied = sim.tariff.offering_id == offering_id
+    from_tariff = {} if applied else {"f": sim.tariff.offering_id}
+    return CONFIRMATION.verify(token, s=sim.product_id, o=offering_id, **from_tariff)
 
 
 def idempotency_key(nonce: str) -> str:
@@ -232,7 +194,7 @@ def confirm():
         effective=effective_date(offer, today()),
         immediate=offer.timing is ChangeTiming.IMMEDIATE,
         today=today(),
-        token=issue_change_token(sim, offering_id),
+        token=CONFIRMATION.issue(s=sim.product_id, f=sim.tariff.offering_id, o=offering_id),
     )
 
 

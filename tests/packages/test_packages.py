@@ -143,7 +143,7 @@ def test_offering_not_allowed_for_the_tariff_cannot_be_ordered_even_when_crafted
         from flask_login import current_user
 
         assert current_user.customer_id == customer_id
-        crafted = packages.issue_order_token(sim_id, NOT_FOR_POHODA)
+        crafted = packages.CONFIRMATION.issue(s=sim_id, o=NOT_FOR_POHODA)
     response = post("/w/packages/order", token, sim=sim_id, offering=NOT_FOR_POHODA, confirmation=crafted)
     assert response.status_code == 422
     assert "tarifu" in text(response)  # "cannot be ordered for the tariff of this SIM", in Czech
