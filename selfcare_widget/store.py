@@ -35,9 +35,9 @@ SENTINEL_SCHEME = "redis+sentinel"
 CLUSTER_SCHEME = "redis+cluster"
 SCHEMES = ("redis", "rediss", "unix", "memory", SENTINEL_SCHEME, CLUSTER_SCHEME)
 SOCKET_TIMEOUT = 2.0
-#: A Sentinel failover takes down-after-milliseconds plus an election (1–3 s on a LAN with the
-#: settings in docs/operations.md): a command retries for about that long before it fails.
-FAILOVER_RETRY = Retry(ExponentialWithJitterBackoff(cap=0.5, base=0.05), retries=8)
+#: A Sentinel failover takes down-after-milliseconds plus an election (2–4 s on a LAN with the
+#: settings in docs/operations.md): a command retries for up to about 5 s before it fails.
+FAILOVER_RETRY = Retry(ExponentialWithJitterBackoff(cap=0.5, base=0.05), retries=12)
 
 _memory_servers: dict[str, fakeredis.FakeServer] = {}
 
@@ -230,21 +230,45 @@ class Durability:
     timeout_ms: int = 500
 
     def add_wait(self, pipe: Any) -> bool:
-        """Append ``WAIT`` to ``pipe`` (after its writes, same connection); True if added."""
+        """Append ``WAIT`` and ``INFO server`` to ``pipe`` after its writes (same connection);
+        True if added — pass the pipeline's replies to :meth:`kept` then."""
         if self.replicas <= 0 or is_cluster(pipe):
             return False
         pipe.wait(self.replicas, self.timeout_ms)
+        pipe.info("server")  # which server took the writes (its run_id), for kept()
         return True
 
-    def check(self, acknowledged: object, what: str) -> bool:
-        """True if enough replicas acknowledged; else logs it (the write is on the primary only)."""
-        if isinstance(acknowledged, int) and acknowledged < self.replicas:
-            log.warning(
-                "%s acknowledged by %d of %d replica(s) within %d ms: it survives only if this primary does",
-                what,
-                acknowledged,
-                self.replicas,
-                self.timeout_ms,
-            )
-            return False
-        return True
+    def kept(self, store: redis.Redis, replies: list[Any], what: str) -> bool:
+        """Whether the writes before :meth:`add_wait` survive a failover.
+
+        They do when enough replicas acknowledged them. If not, the server may be a primary that
+        merely has no replica at the moment (the write stands; logged), or — just after a
+        failover — the old primary, whose writes are dropped when it rejoins as a replica: with
+        Sentinel, the server's ``run_id`` is compared with the primary the Sentinels name.
+        """
+        acknowledged, server = replies[-2], replies[-1]
+        if isinstance(acknowledged, int) and acknowledged >= self.replicas:
+            return True
+        log.warning(
+            "%s acknowledged by %s of %d replica(s) within %d ms: it survives only if this primary does",
+            what,
+            acknowledged,
+            self.replicas,
+            self.timeout_ms,
+        )
+        primary = _sentinel_primary_run_id(store)
+        return primary is None or primary == server.get("run_id")
+
+
+def _sentinel_primary_run_id(store: redis.Redis) -> str | None:
+    """The run id of the primary the Sentinels name now; None for a store without Sentinels."""
+    pool = store.connection_pool
+    manager = getattr(pool, "sentinel_manager", None)
+    if manager is None:
+        return None
+    for sentinel in manager.sentinels:
+        try:
+            return str(sentinel.sentinel_master(getattr(pool, "service_name", "")).get("runid", ""))
+        except (redis.ConnectionError, redis.TimeoutError):
+            continue
+    raise redis.ConnectionError("no Sentinel answered")

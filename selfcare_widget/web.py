@@ -11,6 +11,7 @@ import logging
 import re
 import uuid
 
+import redis
 from flask import Flask, abort, current_app, g, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
@@ -117,6 +118,17 @@ def init_app(app: Flask) -> None:
         if exc.code == 401:
             return _unauthorized()
         return error_fragment(_http_message(exc.code), exc.code or 500)
+
+    @app.errorhandler(redis.RedisError)
+    def store_unavailable(exc: redis.RedisError):
+        # Redis away (e.g. longer than a failover's retries): a moment's outage, not our bug
+        log.warning("store unavailable (request %s): %s", g.get("request_id"), type(exc).__name__)
+        # nobody is signed in for this answer: the error page must not ask the store again
+        g._login_user = current_app.login_manager.anonymous_user()
+        body, status = error_fragment(
+            _("The service is briefly unavailable. Please try again in a moment."), 503
+        )
+        return body, status, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):

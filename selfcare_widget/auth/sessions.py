@@ -81,7 +81,7 @@ class SessionStore:
             waited = self.durability.add_wait(pipe)
             replies = pipe.execute()
         if waited:
-            self.durability.check(replies[-1], "a new session")
+            self.durability.kept(self.store, replies, "a new session")  # logged; nothing to retry
         return token
 
     def load(self, token: str) -> WidgetSession | None:

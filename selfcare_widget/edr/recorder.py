@@ -34,7 +34,7 @@ edr_recorded = Namespace().signal("edr-recorded")
 
 
 class _Unreplicated(Exception):
-    """The EDR reached the primary but not the replicas ``SELFCARE_REDIS_WAIT_REPLICAS`` asks for."""
+    """The EDR reached a server that is not the primary any more."""
 
 
 def stream_key(partner_id: str) -> str:
@@ -92,9 +92,9 @@ def record(
             pipe.xadd(key, fields, maxlen=STREAM_MAXLEN, approximate=True)
             waited = shared.durability.add_wait(pipe)  # same connection as the XADD
             replies = pipe.execute()
-        if waited and not shared.durability.check(replies[-1], f"EDR {edr_id}"):
-            # A primary that lost its replicas may be the old one after a failover (its writes
-            # are dropped when it rejoins): keep the EDR on disk too — a duplicate at worst.
+        if waited and not shared.durability.kept(shared.store, replies, f"EDR {edr_id}"):
+            # the old primary after a failover (its writes are dropped when it rejoins as a
+            # replica): keep the EDR on disk for the new one — a duplicate at worst
             raise _Unreplicated
     except Exception as exc:  # noqa: BLE001 - the customer's action must not fail because of the EDR store
         try:

@@ -30,8 +30,14 @@ from ..store import Durability
 log = logging.getLogger(__name__)
 
 SUFFIX = ".jsonl"
+ORPHAN_CHECK_INTERVAL = 30.0  # seconds between looks for files of processes that died
 _spools: dict[Path, EdrSpool] = {}
 _spools_lock = threading.Lock()
+_watcher: threading.Thread | None = None
+
+
+class _StalePrimary(redis.ConnectionError):
+    """The writes reached a server that is no longer the primary (just after a failover)."""
 
 
 class EdrSpool:
@@ -138,8 +144,8 @@ class EdrSpool:
                     pipe.xadd(entry["stream"], entry["fields"], maxlen=STREAM_MAXLEN, approximate=True)
                 waited = self.durability.add_wait(pipe)
                 replies = pipe.execute()
-            if waited:
-                self.durability.check(replies[-1], f"{len(entries)} spooled EDR(s)")
+            if waited and not self.durability.kept(self.store, replies, f"{len(entries)} spooled EDR(s)"):
+                raise _StalePrimary("spooled EDRs went to the old primary; kept for the next pass")
         spool.seek(0)
         spool.truncate()
         spool.flush()
@@ -148,10 +154,29 @@ class EdrSpool:
 
 
 def resume(directory: Path, store: redis.Redis, durability: Durability) -> None:
-    """At start-up: send what dead processes left in ``directory`` (nothing to do: no thread)."""
+    """At start-up: send what dead processes left in ``directory``, and keep looking for such
+    files (:data:`ORPHAN_CHECK_INTERVAL`) — a process on the same host may die at any time."""
+    global _watcher
     spool = spool_for(directory, store, durability)
     if spool.pending():
         spool.start()
+    with _spools_lock:
+        if _watcher is None or not _watcher.is_alive():  # none yet, or this is a forked child
+            _watcher = threading.Thread(
+                target=_watch_for_orphans, name="selfcare-edr-spool-watch", daemon=True
+            )
+            _watcher.start()
+
+
+def _watch_for_orphans() -> None:
+    """One thread per process: start the sending thread of any spool whose directory has entries."""
+    while True:
+        threading.Event().wait(ORPHAN_CHECK_INTERVAL)
+        with _spools_lock:
+            spools = list(_spools.values())
+        for spool in spools:
+            if spool.pending():
+                spool.start()
 
 
 def spool_for(directory: Path, store: redis.Redis, durability: Durability) -> EdrSpool:

@@ -20,7 +20,7 @@ from selfcare_widget.edr.recorder import record, stream_key
 from selfcare_widget.edr.spool import resume
 from selfcare_widget.sandbox.seed import DEMO_PASSWORD
 from selfcare_widget.services import services
-from selfcare_widget.store import Durability
+from selfcare_widget.store import Durability, connect
 from tests.store.servers import _redis, _wait_port, redis_sentinel
 from tests.support import PORTAL_ORIGIN, free_port, make_widget_app, require
 
@@ -86,7 +86,7 @@ import os, signal, sys
 from pathlib import Path
 import redis
 from selfcare_widget.edr.spool import EdrSpool
-from selfcare_widget.store import Durability
+from selfcare_widget.store import Durability, connect
 spool = EdrSpool(Path(sys.argv[1]), redis.Redis(port=int(sys.argv[2])), Durability())
 spool.start = lambda: None  # this process dies before it could send them itself
 for n in range(3):
@@ -116,11 +116,9 @@ def test_a_killed_processs_spool_is_taken_over(redis_url, tmp_path):
     store.delete(key)
 
 
-def test_an_edr_no_replica_acknowledged_is_kept_on_the_primary_and_spooled(
+def test_an_edr_no_replica_acknowledged_on_the_only_primary_stands_and_is_logged(
     sandbox_url, test_partners, redis_url, caplog, tmp_path
 ):
-    """A primary without its replicas may be the old one after a failover, whose writes are
-    dropped when it rejoins: the EDR is kept on disk too and sent again (the CRM drops the copy)."""
     app = make_widget_app(
         sandbox_url,
         test_partners,
@@ -132,9 +130,27 @@ def test_an_edr_no_replica_acknowledged_is_kept_on_the_primary_and_spooled(
     with caplog.at_level(logging.WARNING), app.test_request_context("/", method="POST"):
         edr_id = record("signin", "failure", partner_id="demo-mobil", reason="no-replica")
     assert "acknowledged by 0 of 1 replica(s)" in caplog.text
-    store = services(app).store
-    assert _until(lambda: _stream_ids(store).count(edr_id) == 2)  # on the primary, then from the spool
-    _until(lambda: not any(p.stat().st_size for p in (tmp_path / "spool").iterdir()))
+    assert _stream_ids(services(app).store).count(edr_id) == 1  # no Sentinels: it is the primary
+    assert not list((tmp_path / "spool").glob("*"))
+
+
+def test_writes_to_a_server_the_sentinels_do_not_name_are_not_kept(redis_url):
+    """The old primary in the moment after a failover: it still takes writes, the Sentinels name
+    another primary, and its writes vanish when it rejoins — kept() tells the two apart."""
+    with redis_sentinel() as sentinel:
+        store = connect(sentinel.url)
+        wants_two = Durability(replicas=2, timeout_ms=50)  # one replica: never enough acknowledgements
+
+        def replies(client: redis.Redis) -> list:
+            with client.pipeline(transaction=False) as pipe:
+                pipe.set("sc:test:kept", "1")
+                assert wants_two.add_wait(pipe)
+                return pipe.execute()
+
+        assert wants_two.kept(store, replies(store), "a write to the primary")
+        elsewhere = redis.Redis.from_url(redis_url, decode_responses=True)  # a primary of no Sentinel's
+        assert not wants_two.kept(store, replies(elsewhere), "a write to another server")
+        elsewhere.delete("sc:test:kept")
 
 
 def test_sessions_and_edrs_survive_a_sentinel_failover(sandbox_url, test_partners, tmp_path):
@@ -166,3 +182,14 @@ def test_sessions_and_edrs_survive_a_sentinel_failover(sandbox_url, test_partner
             after = _until(lambda: [i for i in _stream_ids(promoted) if i not in recorded])
             assert set(recorded) <= set(_stream_ids(promoted))
         assert len(set(after)) == 1
+
+
+def test_a_store_away_for_longer_than_the_retries_gets_a_friendly_503(sandbox_url, test_partners, tmp_path):
+    app = make_widget_app(
+        sandbox_url, test_partners, redis_url=f"redis://127.0.0.1:{free_port()}/0", edr_spool_dir=tmp_path
+    )
+    response = _form(app.test_client(), "/w/overview", _st="some-session-token")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "Služba je na okamžik nedostupná" in body
+    assert "Traceback" not in body and "Redis" not in body
