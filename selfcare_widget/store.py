@@ -235,7 +235,7 @@ class Durability:
         if self.replicas <= 0 or is_cluster(pipe):
             return False
         pipe.wait(self.replicas, self.timeout_ms)
-        pipe.info("server")  # which server took the writes (its run_id), for kept()
+        pipe.client_info()  # which server took the writes (``laddr``), for kept()
         return True
 
     def kept(self, store: redis.Redis, replies: list[Any], what: str) -> bool:
@@ -244,7 +244,8 @@ class Durability:
         They do when enough replicas acknowledged them. If not, the server may be a primary that
         merely has no replica at the moment (the write stands; logged), or — just after a
         failover — the old primary, whose writes are dropped when it rejoins as a replica: with
-        Sentinel, the server's ``run_id`` is compared with the primary the Sentinels name.
+        Sentinel, the server's address is compared with the primary the Sentinels name (they
+        switch it at once; the primary's run id they learn only seconds later).
         """
         acknowledged, server = replies[-2], replies[-1]
         if isinstance(acknowledged, int) and acknowledged >= self.replicas:
@@ -256,19 +257,15 @@ class Durability:
             self.replicas,
             self.timeout_ms,
         )
-        primary = _sentinel_primary_run_id(store)
-        return primary is None or primary == server.get("run_id")
+        primary = _sentinel_primary(store)
+        return primary is None or primary == server.get("laddr")
 
 
-def _sentinel_primary_run_id(store: redis.Redis) -> str | None:
-    """The run id of the primary the Sentinels name now; None for a store without Sentinels."""
+def _sentinel_primary(store: redis.Redis) -> str | None:
+    """``ip:port`` of the primary the Sentinels name now; None for a store without Sentinels."""
     pool = store.connection_pool
     manager = getattr(pool, "sentinel_manager", None)
     if manager is None:
         return None
-    for sentinel in manager.sentinels:
-        try:
-            return str(sentinel.sentinel_master(getattr(pool, "service_name", "")).get("runid", ""))
-        except (redis.ConnectionError, redis.TimeoutError):
-            continue
-    raise redis.ConnectionError("no Sentinel answered")
+    host, port = manager.discover_master(getattr(pool, "service_name", ""))
+    return f"{host}:{port}"

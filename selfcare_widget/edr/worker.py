@@ -242,11 +242,12 @@ class EdrWorker:
                 block=max(1, int(min(self.config.poll_interval, BLOCK_MAX) * 1000)),
             ),
         )
+        read_at = time.monotonic()
         stats = RunStats()
         for stream, entries in reply or []:
             partner = partners[stream]
             try:
-                for entry_id, fields in entries:
+                for entry_id, fields in self._still_ours(stream, entries, read_at):
                     self._handle(partner, entry_id, fields, stats)
             except _EndpointGone:
                 continue
@@ -277,13 +278,43 @@ class EdrWorker:
         # own pending first (retries and reclaimed ones), then new messages
         for entry_id, fields in self._due_pending(partner.id, stats):
             self._handle(partner, entry_id, fields, stats)
+        read_at = time.monotonic()
         reply = cast(
             "list[list[Any]]",  # RESP2 (see _Entry)
             self.store.xreadgroup(self.config.group, self.consumer, {key: ">"}, count=self.config.batch_size),
         )
         for _stream, entries in reply or []:
-            for entry_id, fields in entries:
+            for entry_id, fields in self._still_ours(key, entries, read_at):
                 self._handle(partner, entry_id, fields, stats)
+
+    def _still_ours(self, key: str, entries: list[_Entry], read_at: float) -> Iterator[_Entry]:
+        """``entries`` (read at ``read_at``, monotonic) minus those another worker took over since.
+
+        Another worker takes over entries idle for ``claim_idle_ms`` (their worker died), and a
+        batch sent to a slow CRM can take longer than that. So once a third of it has passed, this
+        worker claims the rest of the batch again — only entries nobody claimed since it read them
+        (idle for nearly the whole time) — which also makes them fresh for the other workers.
+        """
+        remaining = list(entries)
+        while remaining:
+            elapsed_ms = (time.monotonic() - read_at) * 1000
+            if elapsed_ms > self.config.claim_idle_ms / 3:
+                kept = set(
+                    self.store.xclaim(
+                        key,
+                        self.config.group,
+                        self.consumer,
+                        # an entry another worker claimed has been idle at most elapsed - claim_idle
+                        min_idle_time=max(0, int(elapsed_ms - self.config.claim_idle_ms / 2)),
+                        message_ids=[entry_id for entry_id, _ in remaining],
+                        justid=True,
+                    )
+                )
+                read_at = time.monotonic()
+                remaining = [entry for entry in remaining if entry[0] in kept]
+                if not remaining:
+                    return
+            yield remaining.pop(0)
 
     def _ensure_group(self, key: str) -> None:
         if key in self._groups_ready:
@@ -340,13 +371,16 @@ class EdrWorker:
             entries: list[_Entry] = reply[0][1] if reply else []
             if not entries:
                 return
+            read_at = time.monotonic()
             nexts = self.store.hmget(retry_key(partner_id), [f"{entry_id}:next" for entry_id, _ in entries])
             now = self.clock()
+            due: list[_Entry] = []
             for (entry_id, fields), next_at in zip(entries, cast("list[str | None]", nexts), strict=True):
                 if fields and next_at is not None and float(next_at) > now:
                     stats.deferred += 1
                     continue
-                yield entry_id, fields
+                due.append((entry_id, fields))
+            yield from self._still_ours(key, due, read_at)
             last = entries[-1][0]
 
     # --- one message ----------------------------------------------------------------------

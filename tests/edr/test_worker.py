@@ -296,3 +296,36 @@ def test_an_idle_worker_sends_a_new_edr_without_waiting_for_its_next_pass(store,
             stop.set()
             loop.join(5)
     assert [json.loads(body)["id"] for _headers, body in endpoint.calls] == [edr_id]
+
+
+def test_a_worker_slowed_by_its_crm_keeps_its_batch_from_another_worker(store, test_partners):
+    # Another worker takes over entries idle for claim_idle (their worker died); a batch sent to a
+    # slow CRM takes longer than that here, and must still be delivered once, not twice.
+    config = WorkerConfig(retry_schedule=(0.0,), backoff_jitter=0.0, claim_idle_ms=300)
+    ids = [add_edr(store) for _ in range(8)]
+    first_call = threading.Event()
+
+    def slow() -> int:
+        first_call.set()
+        time.sleep(0.1)
+        return 200
+
+    with scripted_endpoint(slow) as endpoint:
+        partners = _one_partner(test_partners, endpoint.url)
+        busy, other = EdrWorker(store, partners, "busy", config), EdrWorker(store, partners, "other", config)
+        done = threading.Event()
+
+        def take_over() -> None:
+            first_call.wait(10)  # the busy worker has read all 8
+            while not done.is_set():
+                other.run_once()
+                time.sleep(0.02)
+
+        rival = threading.Thread(target=take_over, daemon=True)
+        rival.start()
+        try:
+            busy.run_once()  # about 0.8 s for the batch
+        finally:
+            done.set()
+            rival.join(10)
+    assert sorted(endpoint.ids()) == sorted(ids)  # each once
