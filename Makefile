@@ -10,7 +10,7 @@ RUNTIME_LOCK := requirements/runtime.txt
 SPA_BUNDLE := tests/browser/spa/dist/app.js
 COMPILE := $(BIN)/uv pip compile --universal --python-version 3.10 --generate-hashes --quiet
 
-.PHONY: demo test lint format bench clean i18n lock dist screenshots spa
+.PHONY: demo cluster-demo test lint format bench clean i18n lock dist screenshots spa
 
 $(STAMP): $(LOCK) setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ i18n: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/selfcare-widget demo
+
+# The widget as several processes on loopback: instances behind HAProxy, Redis with Sentinels,
+# EDR workers (needs the Debian packages redis-server and haproxy).
+cluster-demo: $(STAMP)
+	$(BIN)/selfcare-widget cluster-demo
 
 test: $(STAMP) $(SPA_BUNDLE)
 	$(BIN)/python -m pytest

@@ -85,10 +85,7 @@ def create_app(
             durability=durability,
         ),
     )
-    if not settings.uses_memory_store:
-        from .edr.spool import resume
-
-        resume(settings.edr_spool_dir, shared, durability)  # EDRs a dead process left on disk
+    start_background_work(app)
     if settings.proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -104,3 +101,17 @@ def create_app(
     limits.init_app(app, settings)
     ops.init_app(app)  # /healthz, /readyz, /metrics and the metrics hooks
     return app
+
+
+def start_background_work(app: Flask) -> None:
+    """The threads a widget process runs beside its requests: the Sentinel primary check and the
+    EDR spool (what dead processes left on disk). Idempotent per process; ``serve`` calls it
+    again in each forked worker, since threads do not survive a fork."""
+    from . import store
+    from .edr.spool import resume
+    from .services import services
+
+    shared = services(app)
+    store.watch_primary(shared.store)
+    if not shared.settings.uses_memory_store:
+        resume(shared.settings.edr_spool_dir, shared.store, shared.durability)

@@ -1,5 +1,5 @@
-"""The ``selfcare-widget`` command: demo, serve, sandbox, sso-token, edr-worker, alerts, edr-status,
-edr-replay, check-theme, theme-studio, theme-new, embed-snippet."""
+"""The ``selfcare-widget`` command: demo, cluster-demo, serve, sandbox, sso-token, edr-worker,
+alerts, edr-status, edr-replay, check-theme, theme-studio, theme-new, embed-snippet."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ import secrets
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import ConfigError
+
+if TYPE_CHECKING:
+    from .edr.worker import WorkerConfig
 
 INSTANCE_DIR = Path(os.environ.get("SELFCARE_INSTANCE_DIR", "instance"))
 
@@ -62,7 +66,7 @@ def _sandbox(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from gunicorn.app.base import BaseApplication
 
-    from . import create_app
+    from . import create_app, start_background_work
     from .config import load_settings
 
     settings = load_settings()
@@ -95,6 +99,7 @@ def _serve(args: argparse.Namespace) -> int:
             # Workers are recycled now and then (jittered), so a slow leak cannot grow forever.
             self.cfg.set("max_requests", 5000)
             self.cfg.set("max_requests_jitter", 500)
+            self.cfg.set("post_fork", lambda _server, _worker: start_background_work(app))
             self.cfg.set("accesslog", "-")
             # No client address, referrer or user agent: the access log carries no personal data.
             self.cfg.set(
@@ -124,6 +129,31 @@ def _edr_settings_and_partners():
     return settings, load_partners(settings.partners_file)
 
 
+def _positive_seconds(raw: str) -> float:
+    """An argparse type: a number of seconds above zero."""
+    try:
+        value = float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a number of seconds") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {raw}")
+    return value
+
+
+def _worker_config(args: argparse.Namespace) -> WorkerConfig:
+    """The delivery worker's tuning: the defaults, unless ``--claim-idle`` / ``--poll`` say otherwise."""
+    from dataclasses import replace
+
+    from .edr.worker import WorkerConfig
+
+    config = WorkerConfig()
+    if args.claim_idle is not None:
+        config = replace(config, claim_idle_ms=round(args.claim_idle * 1000))
+    if args.poll is not None:
+        config = replace(config, poll_interval=args.poll)
+    return config
+
+
 def _edr_worker(args: argparse.Namespace) -> int:
     import signal
     import socket
@@ -134,7 +164,7 @@ def _edr_worker(args: argparse.Namespace) -> int:
 
     settings, partners = _edr_settings_and_partners()
     consumer = args.consumer or f"{socket.gethostname()}-{os.getpid()}"
-    worker = EdrWorker(store.connect(settings.redis_url), partners, consumer)
+    worker = EdrWorker(store.connect(settings.redis_url), partners, consumer, _worker_config(args))
     if args.metrics_port:
         from prometheus_client import start_http_server
 
@@ -152,6 +182,56 @@ def _edr_worker(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     worker.run_forever(stop)
+    return 0
+
+
+def _cluster_demo(args: argparse.Namespace) -> int:
+    """The widget as several processes behind HAProxy, with Redis Sentinel, until Ctrl+C."""
+    import signal
+
+    from .demo.cluster import Cluster, ClusterError
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    # Ctrl+C even when started in the background (SIGINT ignored), and SIGTERM / a closed
+    # terminal: every process of the topology is stopped, none is left behind.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupted)
+    cluster = Cluster(
+        widgets=args.widgets,
+        workers=args.workers,
+        replicas=args.replicas,
+        portal=True,
+        haproxy_port=args.port,
+        workdir=Path(args.dir) if args.dir else None,
+    )
+    print(
+        "Starting the sandbox, Redis with Sentinels, widget instances, EDR workers and HAProxy ...",
+        flush=True,
+    )
+    try:
+        cluster.start()
+    except ClusterError as exc:
+        raise ConfigError(str(exc)) from None
+    except KeyboardInterrupt:
+        return 130  # start() stopped what it had started
+    try:
+        print("\nSelf-care widget cluster is running on loopback (demo data):", flush=True)
+        for line in cluster.describe():
+            print("  " + line, flush=True)
+        print(
+            "\nTry: kill -9 an instance's or a worker's pid, or `redis-cli -p "
+            f"{cluster.sentinel_ports[0]} SENTINEL FAILOVER selfcare`, and keep using the widget; "
+            "HAProxy's status page shows what it sends requests to.\nPress Ctrl+C to stop.\n",
+            flush=True,
+        )
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        cluster.stop()
     return 0
 
 
@@ -427,7 +507,32 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST",
         help="address for --metrics-port (default: all interfaces)",
     )
+    worker.add_argument(
+        "--claim-idle",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="take over EDRs another (dead) worker has left unacknowledged this long (default 300)",
+    )
+    worker.add_argument(
+        "--poll",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="how long an idle worker waits for new EDRs before its next pass (default 1)",
+    )
     worker.set_defaults(func=_edr_worker)
+
+    cluster = sub.add_parser(
+        "cluster-demo",
+        help="the widget as several processes behind HAProxy with Redis Sentinel, on loopback",
+        epilog="Needs redis-server and haproxy (Debian packages redis-server, haproxy). Every process "
+        "gets a free loopback port; the URLs, pids and log folder are printed.",
+    )
+    cluster.add_argument("--port", type=int, default=8080, help="HAProxy's port (default 8080)")
+    cluster.add_argument("--widgets", type=int, default=2, metavar="N", help="widget instances (default 2)")
+    cluster.add_argument("--workers", type=int, default=2, metavar="N", help="EDR workers (default 2)")
+    cluster.add_argument("--replicas", type=int, default=1, metavar="N", help="Redis replicas (default 1)")
+    cluster.add_argument("--dir", help="work folder for logs and data (default: a temporary one, removed)")
+    cluster.set_defaults(func=_cluster_demo)
 
     alerts = sub.add_parser(
         "alerts", help="send the customers' usage alerts (80/100 %% data, low credit) (needs Redis)"

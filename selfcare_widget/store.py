@@ -17,7 +17,12 @@ Query parameters of the Sentinel and Cluster forms: ``password`` (instead of the
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import threading
+import time
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -37,6 +42,9 @@ SCHEMES = ("redis", "rediss", "unix", "memory", SENTINEL_SCHEME, CLUSTER_SCHEME)
 SOCKET_TIMEOUT = 2.0
 #: A Sentinel failover takes down-after-milliseconds plus an election (2–4 s on a LAN with the
 #: settings in docs/operations.md): a command retries for up to about 5 s before it fails.
+#: Flags of a primary in ``SENTINEL MASTER`` while it is being replaced.
+FAILOVER_FLAGS = frozenset({"failover_in_progress", "s_down", "o_down"})
+PRIMARY_CHECK_INTERVAL = 0.5  # seconds between asking the Sentinels which server is the primary
 FAILOVER_RETRY = Retry(ExponentialWithJitterBackoff(cap=0.5, base=0.05), retries=12)
 
 _memory_servers: dict[str, fakeredis.FakeServer] = {}
@@ -163,9 +171,11 @@ def connect(url: str) -> redis.Redis:
             if target.ssl_ca_certs:
                 sentinel_auth["ssl_ca_certs"] = target.ssl_ca_certs
         sentinel = Sentinel(list(target.nodes), sentinel_kwargs={**timeouts, **sentinel_auth}, **timeouts)
-        return sentinel.master_for(
+        client = sentinel.master_for(
             target.service, db=target.db, retry=FAILOVER_RETRY, **timeouts, **target.connection_options()
         )
+        watch_primary(client)
+        return client
     from redis.cluster import ClusterNode, RedisCluster
 
     cluster = RedisCluster(
@@ -175,6 +185,36 @@ def connect(url: str) -> redis.Redis:
         **target.connection_options(),
     )
     return cast("redis.Redis", cluster)
+
+
+def watch_primary(client: redis.Redis) -> None:
+    """Ask the Sentinels for the primary every :data:`PRIMARY_CHECK_INTERVAL` in this process.
+
+    redis-py asks only when it opens a connection, and after a planned failover the old primary
+    takes writes for seconds more (until the Sentinels make it a replica, which drops them):
+    pooled connections to it must go as soon as the Sentinels name another. Idempotent per process;
+    call it again in a forked worker (threads do not survive a fork).
+    """
+    pool = getattr(client, "connection_pool", None)  # a Cluster client has one per node
+    if getattr(pool, "sentinel_manager", None) is None or getattr(pool, "_watched_by_pid", 0) == os.getpid():
+        return
+    pool._watched_by_pid = os.getpid()  # type: ignore[union-attr]
+    threading.Thread(
+        target=_watch, args=(weakref.ref(pool),), name="selfcare-redis-primary", daemon=True
+    ).start()
+
+
+def _watch(pool_ref: weakref.ref[Any]) -> None:
+    while True:
+        time.sleep(PRIMARY_CHECK_INTERVAL)
+        pool = pool_ref()
+        if pool is None:  # the client is gone
+            return
+        # No Sentinel answering or no primary yet: commands retry meanwhile. A new address
+        # disconnects the pool's idle connections; busy ones are closed when released.
+        with contextlib.suppress(redis.RedisError):
+            pool.get_master_address()
+        del pool
 
 
 def is_cluster(store: object) -> bool:
@@ -244,8 +284,8 @@ class Durability:
         They do when enough replicas acknowledged them. If not, the server may be a primary that
         merely has no replica at the moment (the write stands; logged), or — just after a
         failover — the old primary, whose writes are dropped when it rejoins as a replica: with
-        Sentinel, the server's address is compared with the primary the Sentinels name (they
-        switch it at once; the primary's run id they learn only seconds later).
+        Sentinel, the server's address must be the primary every Sentinel names (addresses switch
+        at once; the primary's run id the Sentinels learn only seconds later).
         """
         acknowledged, server = replies[-2], replies[-1]
         if isinstance(acknowledged, int) and acknowledged >= self.replicas:
@@ -257,15 +297,28 @@ class Durability:
             self.replicas,
             self.timeout_ms,
         )
-        primary = _sentinel_primary(store)
-        return primary is None or primary == server.get("laddr")
+        primaries = _sentinel_primaries(store)
+        return primaries is None or primaries == {server.get("laddr")}
 
 
-def _sentinel_primary(store: redis.Redis) -> str | None:
-    """``ip:port`` of the primary the Sentinels name now; None for a store without Sentinels."""
+def _sentinel_primaries(store: redis.Redis) -> set[str] | None:
+    """``ip:port`` of the primary as each Sentinel that answers names it (right after a failover
+    they may disagree for a moment; ``""`` from one that is failing it over); None for a store
+    without Sentinels."""
     pool = store.connection_pool
     manager = getattr(pool, "sentinel_manager", None)
     if manager is None:
         return None
-    host, port = manager.discover_master(getattr(pool, "service_name", ""))
-    return f"{host}:{port}"
+    named = set()
+    for sentinel in manager.sentinels:
+        try:
+            primary = sentinel.sentinel_master(getattr(pool, "service_name", ""))
+        except redis.RedisError:
+            continue
+        flags = primary.get("flags", "")
+        flags = flags if isinstance(flags, set) else set(str(flags).split(","))
+        # While a failover runs, the replica may have left the primary they still name.
+        named.add("" if flags & FAILOVER_FLAGS else f"{primary['ip']}:{primary['port']}")
+    if not named:
+        raise redis.ConnectionError("no Sentinel answered")
+    return named
