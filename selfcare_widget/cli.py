@@ -160,11 +160,14 @@ def _edr_worker(args: argparse.Namespace) -> int:
     import threading
 
     from . import store
-    from .edr.worker import EdrWorker
+    from .edr.worker import EdrWorker, adopt_legacy_keys
 
     settings, partners = _edr_settings_and_partners()
     consumer = args.consumer or f"{socket.gethostname()}-{os.getpid()}"
-    worker = EdrWorker(store.connect(settings.redis_url), partners, consumer, _worker_config(args))
+    shared = store.connect(settings.redis_url)
+    if not store.is_cluster(shared):  # a Cluster deployment never had the old names
+        adopt_legacy_keys(shared, partners)
+    worker = EdrWorker(shared, partners, consumer, _worker_config(args))
     if args.metrics_port:
         from prometheus_client import start_http_server
 

@@ -27,7 +27,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, cast
@@ -39,7 +39,7 @@ from redis.typing import EncodableT, FieldT
 
 from ..partners import Partner
 from ..store import is_cluster, tag
-from .recorder import stream_key
+from .recorder import STREAM_PREFIX, stream_key
 from .signing import webhook_headers
 
 log = logging.getLogger(__name__)
@@ -593,6 +593,32 @@ class ScheduledRetry:
     attempts: int  # failed attempts so far
     next_at: float  # unix time of the next attempt
     error: str  # of the last attempt
+
+
+def adopt_legacy_keys(store: redis.Redis, partner_ids: Iterable[str]) -> list[str]:
+    """Rename a partner's EDR keys from before the hash tags (``sc:edr:<partner>`` …) to the
+    current names, with their consumer groups and pending entries; returns the keys renamed.
+
+    Run by ``edr-worker`` at start, so an upgrade loses no undelivered EDR. A key whose new name
+    exists already is left for the operator (logged): the two cannot be merged safely.
+    """
+    renamed = []
+    for partner_id in partner_ids:
+        for prefix, current in (
+            (STREAM_PREFIX, stream_key(partner_id)),
+            (DEAD_PREFIX, dead_key(partner_id)),
+            (RETRY_PREFIX, retry_key(partner_id)),
+            (DISABLED_PREFIX, disabled_key(partner_id)),
+        ):
+            legacy = prefix + partner_id
+            if not store.exists(legacy):
+                continue
+            if store.renamenx(legacy, current):
+                renamed.append(legacy)
+                log.info("EDR key %s renamed to %s", legacy, current)
+            else:
+                log.error("EDR key %s left as it is: %s exists too (merge them by hand)", legacy, current)
+    return renamed
 
 
 def scheduled_retries(store: redis.Redis, partner_id: str, count: int = 10) -> list[ScheduledRetry]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 
 import pytest
 import requests
@@ -329,3 +330,23 @@ def test_a_worker_slowed_by_its_crm_keeps_its_batch_from_another_worker(store, t
             done.set()
             rival.join(10)
     assert sorted(endpoint.ids()) == sorted(ids)  # each once
+
+
+def test_edr_keys_from_before_the_hash_tags_are_adopted_with_their_pending_entries(store, test_partners):
+    from selfcare_widget.edr.worker import adopt_legacy_keys
+
+    legacy, legacy_dead = "sc:edr:demo-mobil", "sc:edr-dead:demo-mobil"
+    store.delete(legacy, legacy_dead)
+    pending_id = str(uuid.uuid4())
+    store.xadd(legacy, {"edr": json.dumps({"id": pending_id})})
+    store.xgroup_create(legacy, GROUP, id="0")
+    store.xreadgroup(GROUP, "old-worker", {legacy: ">"})  # read before the upgrade, never acknowledged
+    store.xadd(legacy_dead, {"edr": json.dumps({"id": "dead-one"}), "error": "HTTP 500"})
+
+    assert sorted(adopt_legacy_keys(store, ["demo-mobil", "zelena-mobil"])) == [legacy_dead, legacy]
+    assert not store.exists(legacy, legacy_dead)
+    assert json.loads(dead_letters(store, "demo-mobil")[0][1]["edr"])["id"] == "dead-one"
+    config = WorkerConfig(retry_schedule=(0.0,), backoff_jitter=0.0, claim_idle_ms=0)
+    with scripted_endpoint(200) as endpoint:
+        EdrWorker(store, _one_partner(test_partners, endpoint.url), "new-worker", config).run_once()
+    assert endpoint.ids() == [pending_id]  # the old worker's pending entry, taken over
