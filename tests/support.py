@@ -62,11 +62,25 @@ def redis_server() -> Iterator[str]:
         return
     binary = shutil.which("redis-server")
     require(binary is not None, "redis-server")
+    assert binary is not None
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="selfcare-redis-")
-    proc = subprocess.Popen(
+    proc = start_redis(binary, workdir, port)
+    try:
+        wait_port(port)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(5)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def start_redis(binary: str, workdir: str, port: int, *extra: str) -> subprocess.Popen:
+    """A redis-server on loopback ``port`` keeping nothing on disk; ``extra`` arguments first."""
+    return subprocess.Popen(
         [
             binary,
+            *extra,
             "--port",
             str(port),
             "--bind",
@@ -81,19 +95,18 @@ def redis_server() -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), 0.2):
-                    break
-            except OSError:
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(5)
-        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def wait_port(port: int, timeout: float = 10.0) -> None:
+    """Return once something listens on 127.0.0.1:``port``; RuntimeError after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), 0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
 
 
 # --- the widget app (talks to the sandbox over real HTTP) -------------------------------------

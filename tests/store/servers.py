@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tests.support import require
+from tests.support import require, start_redis, wait_port
 
 CLUSTER_BUS_OFFSET = 10000  # Redis Cluster's node-to-node bus listens on port + 10000
 
@@ -36,17 +36,6 @@ def cluster_ports(count: int) -> list[int]:
     return ports
 
 
-def _wait_port(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), 0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
-
-
 @contextmanager
 def redis_cluster(masters: int = 3) -> Iterator[str]:
     """A ``redis+cluster://`` URL of a fresh local cluster (``redis-cli --cluster create``)."""
@@ -56,34 +45,22 @@ def redis_cluster(masters: int = 3) -> Iterator[str]:
     workdir = tempfile.mkdtemp(prefix="selfcare-cluster-")
     ports = cluster_ports(masters)
     procs = [
-        subprocess.Popen(
-            [
-                server,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--cluster-enabled",
-                "yes",
-                "--cluster-config-file",
-                f"nodes-{port}.conf",
-                "--cluster-node-timeout",
-                "2000",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                workdir,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        start_redis(
+            server,
+            workdir,
+            port,
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            f"nodes-{port}.conf",
+            "--cluster-node-timeout",
+            "2000",
         )
         for port in ports
     ]
     try:
         for port in ports:
-            _wait_port(port)
+            wait_port(port)
         subprocess.run(
             [
                 cli,
@@ -116,27 +93,6 @@ def redis_cluster(masters: int = 3) -> Iterator[str]:
         for proc in procs:
             proc.wait(5)
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _redis(server: str, workdir: str, port: int, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            server,
-            *extra,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            workdir,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 class SentinelSetup:
@@ -183,11 +139,11 @@ def redis_sentinel() -> Iterator[SentinelSetup]:
     workdir = tempfile.mkdtemp(prefix="selfcare-sentinel-")
     primary, replica = free_port(), free_port()
     sentinel_ports = [free_port() for _ in range(3)]
-    procs = [_redis(server, workdir, primary)]
+    procs = [start_redis(server, workdir, primary)]
     try:
-        _wait_port(primary)
-        procs.append(_redis(server, workdir, replica, "--replicaof", "127.0.0.1", str(primary)))
-        _wait_port(replica)
+        wait_port(primary)
+        procs.append(start_redis(server, workdir, replica, "--replicaof", "127.0.0.1", str(primary)))
+        wait_port(replica)
         for port in sentinel_ports:
             conf = f"{workdir}/sentinel-{port}.conf"
             with open(conf, "w", encoding="utf-8") as f:
@@ -203,7 +159,7 @@ def redis_sentinel() -> Iterator[SentinelSetup]:
                 )
             )
         for port in sentinel_ports:
-            _wait_port(port)
+            wait_port(port)
         setup = SentinelSetup(primary, replica, sentinel_ports)
         _wait_replicated(primary)
         _wait_sentinels_see_replica(sentinel_ports)

@@ -21,8 +21,8 @@ from selfcare_widget.edr.spool import resume
 from selfcare_widget.sandbox.seed import DEMO_PASSWORD
 from selfcare_widget.services import services
 from selfcare_widget.store import Durability, connect
-from tests.store.servers import _redis, _wait_port, redis_sentinel
-from tests.support import PORTAL_ORIGIN, free_port, make_widget_app, require
+from tests.store.servers import redis_sentinel
+from tests.support import PORTAL_ORIGIN, free_port, make_widget_app, require, start_redis, wait_port
 
 pytestmark = pytest.mark.redis
 
@@ -69,9 +69,9 @@ def test_an_edr_the_store_refuses_is_spooled_and_arrives_when_the_store_is_back(
     (spooled,) = [p for p in spool_dir.iterdir() if p.stat().st_size]
     assert edr_id in spooled.read_text(encoding="utf-8")
 
-    server = _redis(redis_binary, workdir, port)
+    server = start_redis(redis_binary, workdir, port)
     try:
-        _wait_port(port)
+        wait_port(port)
         with redis.Redis(port=port, decode_responses=True) as client:
             assert _until(lambda: edr_id in _stream_ids(client))  # the spool's thread sent it
             assert _stream_ids(client).count(edr_id) == 1
