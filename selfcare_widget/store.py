@@ -240,14 +240,8 @@ def limiter_storage(url: str) -> tuple[str, dict[str, Any]]:
         return url, {}
     hosts = ",".join(f"{host}:{port}" for host, port in target.nodes)
     options: dict[str, Any] = {"socket_timeout": SOCKET_TIMEOUT, "socket_connect_timeout": SOCKET_TIMEOUT}
-    if target.username:
-        options["username"] = target.username
-    if target.password:
-        options["password"] = target.password
-    if target.ssl:
-        options["ssl"] = True
-        if target.ssl_ca_certs:
-            options["ssl_ca_certs"] = target.ssl_ca_certs
+    options.update(target.connection_options())
+    del options["decode_responses"]  # limits reads its own replies
     if target.kind == "cluster":
         return f"{CLUSTER_SCHEME}://{hosts}", options
     sentinel_kwargs: dict[str, Any] = {"socket_timeout": SOCKET_TIMEOUT}
