@@ -30,6 +30,8 @@ BENCHMARKS: list[str] = [
     "first_content",
     "sizing",
     "edr_latency",
+    "memory",
+    "scaling",
 ]
 
 RESULTS_PATH = Path(__file__).with_name("RESULTS.md")
