@@ -543,17 +543,6 @@ def _grouped_iban(iban: str) -> str:
         return iban
 
 
-def kind_label(kind: str) -> str:
-    """The translated heading of a line group."""
-    labels = {
-        "recurring": _("Monthly fees"),
-        "package": _("Packages"),
-        "usage": _("Usage over the tariff"),
-        "oneTime": _("One-off fees"),
-    }
-    return labels.get(kind, _("Other items"))
-
-
 def render_invoice_pdf(
     invoice: Invoice,
     lines: list[InvoiceLine],

@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask_babel import gettext as _
+
 from ..platform.models import Invoice, InvoiceLine
 
 #: Line kinds (TMF678 appliedCustomerBillingRate ``type``) in the order an invoice shows them.
@@ -160,3 +162,14 @@ def monthly_totals(invoices: list[Invoice], today: date, months: int = 12) -> li
     while len(window) < months:
         window.append(_month_before(window[-1]))
     return [MonthTotal(month=m, total=sums.get(m, ZERO)) for m in reversed(window)]
+
+
+def kind_label(kind: str) -> str:
+    """The translated heading of a line group."""
+    labels = {
+        "recurring": _("Monthly fees"),
+        "package": _("Packages"),
+        "usage": _("Usage over the tariff"),
+        "oneTime": _("One-off fees"),
+    }
+    return labels.get(kind, _("Other items"))

@@ -14,11 +14,10 @@ from markupsafe import Markup
 
 from .. import edr
 from ..i18n import day, money
-from ..invoices.pdf import find_logo, kind_label, render_invoice_pdf
 from ..invoices.spayd import Payment as SpaydPayment
 from ..invoices.spayd import build as spayd_build
 from ..invoices.spayd import czech_account, grouped_iban, qr_svg, variable_symbol
-from ..invoices.summary import MonthTotal, fill_numbers, group_lines, monthly_totals, vat_recap
+from ..invoices.summary import MonthTotal, fill_numbers, group_lines, kind_label, monthly_totals, vat_recap
 from ..platform import NotFound
 from ..platform.models import Invoice
 from ..services import services
@@ -183,6 +182,9 @@ def line_numbers(customer_id: str) -> dict[str, str]:
 @login_required
 def invoice_pdf():
     """The invoice as a PDF download (authenticated POST only; no token ever in a URL)."""
+    # fpdf2, fontTools and Pillow (~20 MB per worker) only once somebody downloads a PDF
+    from ..invoices.pdf import find_logo, render_invoice_pdf
+
     port = platform()
     bill = own_invoice(request.form.get("invoice", ""))
     lines = port.list_invoice_lines(bill.id)
