@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import threading
 import time
 import weakref
@@ -59,7 +60,7 @@ class StoreUrl:
     """A parsed ``SELFCARE_REDIS_URL``."""
 
     kind: Literal["single", "sentinel", "cluster", "memory"]
-    url: str
+    url: str = field(repr=False)  # may hold a password
     nodes: tuple[tuple[str, int], ...] = ()
     service: str = ""
     db: int = 0
@@ -68,10 +69,6 @@ class StoreUrl:
     sentinel_password: str | None = field(default=None, repr=False)
     ssl: bool = False
     ssl_ca_certs: str | None = None
-
-    @property
-    def is_cluster(self) -> bool:
-        return self.kind == "cluster"
 
     def connection_options(self) -> dict[str, Any]:
         """Keyword arguments for the data connections (not the Sentinels')."""
@@ -91,7 +88,9 @@ def parse_url(url: str) -> StoreUrl:
     """Check and split a store URL; raises :class:`StoreUrlError` naming what is wrong."""
     scheme = url.split("://", 1)[0] if "://" in url else ""
     if scheme not in SCHEMES:
-        raise StoreUrlError(f"must start with one of {', '.join(s + '://' for s in SCHEMES)}, got {url!r}")
+        raise StoreUrlError(
+            f"must start with one of {', '.join(s + '://' for s in SCHEMES)}, got {masked(url)!r}"
+        )
     if scheme == "memory":
         return StoreUrl("memory", url)
     if scheme not in (SENTINEL_SCHEME, CLUSTER_SCHEME):
@@ -101,7 +100,7 @@ def parse_url(url: str) -> StoreUrl:
     username, _, password = userinfo.partition(":")
     nodes = tuple(_node(item, url) for item in hosts.split(",") if item)
     if not nodes:
-        raise StoreUrlError(f"names no HOST:PORT, got {url!r}")
+        raise StoreUrlError(f"names no HOST:PORT, got {masked(url)!r}")
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     unknown = set(query) - {"password", "sentinel_password", "ssl", "ssl_ca_certs"}
     if unknown:
@@ -122,7 +121,9 @@ def parse_url(url: str) -> StoreUrl:
             raise StoreUrlError("sentinel_password is for redis+sentinel:// only")
         return StoreUrl("cluster", **common)
     if not path or len(path) > 2:
-        raise StoreUrlError(f"redis+sentinel:// needs /SERVICE_NAME[/DB] after the hosts, got {url!r}")
+        raise StoreUrlError(
+            f"redis+sentinel:// needs /SERVICE_NAME[/DB] after the hosts, got {masked(url)!r}"
+        )
     db = 0
     if len(path) == 2:
         if not path[1].isdigit():
@@ -133,10 +134,16 @@ def parse_url(url: str) -> StoreUrl:
     )
 
 
+def masked(url: str) -> str:
+    """``url`` with its passwords (userinfo and query) replaced by ``***``, for messages and logs."""
+    url = re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", url)
+    return re.sub(r"((?:sentinel_)?password=)[^&]*", r"\1***", url)
+
+
 def _node(item: str, url: str) -> tuple[str, int]:
     host, _, port = item.rpartition(":")
     if not host or not port.isdigit():
-        raise StoreUrlError(f"each node must be HOST:PORT, got {item!r} in {url!r}")
+        raise StoreUrlError(f"each node must be HOST:PORT, got {item!r} in {masked(url)!r}")
     return host.strip("[]"), int(port)
 
 

@@ -13,12 +13,12 @@ from selfcare_widget.store import StoreUrlError, limiter_storage, parse_url
 def test_sentinel_url_with_database_auth_and_tls():
     target = parse_url(
         "redis+sentinel://app:s%40cret@10.0.0.1:26379,10.0.0.2:26380,[::1]:26381/selfcare/2"
-        "?sentinel_password=sent&ssl=true&ssl_ca_certs=/etc/ca.pem"
+        "?sentinel_password=s3nt-pw&ssl=true&ssl_ca_certs=/etc/ca.pem"
     )
     assert target.kind == "sentinel"
     assert target.nodes == (("10.0.0.1", 26379), ("10.0.0.2", 26380), ("::1", 26381))
     assert (target.service, target.db) == ("selfcare", 2)
-    assert (target.username, target.password, target.sentinel_password) == ("app", "s@cret", "sent")
+    assert (target.username, target.password, target.sentinel_password) == ("app", "s@cret", "s3nt-pw")
     assert target.connection_options() == {
         "decode_responses": True,
         "username": "app",
@@ -26,7 +26,7 @@ def test_sentinel_url_with_database_auth_and_tls():
         "ssl": True,
         "ssl_ca_certs": "/etc/ca.pem",
     }
-    assert "s@cret" not in repr(target)  # passwords stay out of logs
+    assert "cret" not in repr(target) and "s3nt" not in repr(target)  # passwords stay out of logs
 
 
 def test_cluster_url():
@@ -69,3 +69,10 @@ def test_limiter_gets_the_primary_not_replicas_and_the_database():
     assert (options["username"], options["password"]) == ("u", "pw")
     assert options["sentinel_kwargs"]["password"] == "sp"
     assert limiter_storage("redis+cluster://h1:7000,h2:7001")[0] == "redis+cluster://h1:7000,h2:7001"
+
+
+def test_errors_never_repeat_a_password():
+    with pytest.raises(StoreUrlError) as refused:
+        parse_url("redis+sentinel://app:hunter2@h1:26379?password=hunter3&sentinel_password=hunter4")
+    message = str(refused.value)
+    assert "hunter" not in message and "app:***@h1:26379" in message
