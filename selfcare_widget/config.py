@@ -26,6 +26,8 @@ def _data_root() -> Path:
 
 
 PROJECT_ROOT = _data_root()
+#: Lost with the temp directory: production sets SELFCARE_EDR_SPOOL_DIR on persistent disk.
+DEFAULT_SPOOL_DIR = Path(tempfile.gettempdir()) / "selfcare-edr-spool"
 
 
 class ConfigError(ValueError):
@@ -53,10 +55,10 @@ class Settings:
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
     themes_dir: Path = PROJECT_ROOT / "themes"
     platform_cache: bool = True
-    redis_wait_replicas: int = 0  # replicas that must acknowledge EDRs, sessions and order keys
+    redis_wait_replicas: int = 0  # replicas that must acknowledge EDRs and new sessions
     redis_wait_timeout_ms: int = 500
     #: EDRs that could not be written to the store wait here (one file per process) to be re-sent
-    edr_spool_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "selfcare-edr-spool")
+    edr_spool_dir: Path = field(default_factory=lambda: DEFAULT_SPOOL_DIR)
 
     @property
     def uses_memory_store(self) -> bool:
@@ -153,7 +155,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         redis_wait_timeout_ms=_int(
             env, "SELFCARE_REDIS_WAIT_TIMEOUT_MS", 500, minimum=1, unit="milliseconds"
         ),
-        edr_spool_dir=Path(
-            env.get("SELFCARE_EDR_SPOOL_DIR") or Path(tempfile.gettempdir()) / "selfcare-edr-spool"
-        ),
+        edr_spool_dir=Path(env.get("SELFCARE_EDR_SPOOL_DIR") or DEFAULT_SPOOL_DIR),
     )
