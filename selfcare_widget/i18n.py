@@ -53,14 +53,14 @@ def _day(value: date, locale: str) -> str:
 
 def money(amount: Decimal | float | int, currency: str = "CZK") -> str:
     """``75,00 Kč`` in Czech, ``CZK 75.00`` in English."""
-    return _money(amount, currency, _locale())
+    return _money(amount, currency, request_locale())
 
 
 def day(value: date | datetime | None) -> str:
     """``1.4.2013`` in Czech, ``1 Apr 2013`` in English."""
     if value is None:
         return ""
-    return _day(value.date() if isinstance(value, datetime) else value, _locale())
+    return _day(value.date() if isinstance(value, datetime) else value, request_locale())
 
 
 def clock(value: datetime) -> str:
@@ -72,7 +72,7 @@ def day_time(value: datetime | None) -> str:
     """``1.4.2013 01:13`` in the platform's time zone."""
     if value is None:
         return ""
-    return _day_time(value, _locale())
+    return _day_time(value, request_locale())
 
 
 @lru_cache(maxsize=1024)
@@ -97,7 +97,7 @@ def _number(value: Decimal | float | int, digits: int, locale: str) -> str:
 
 def number(value: Decimal | float | int, digits: int = 0) -> str:
     """A number with the locale's separators and ``digits`` decimals."""
-    return _number(value, digits, _locale())
+    return _number(value, digits, request_locale())
 
 
 def msisdn(value: str) -> str:
@@ -167,7 +167,7 @@ def _request_catalog() -> tuple[str, NullTranslations]:
     return identifier, catalog
 
 
-def _locale() -> str:
+def request_locale() -> str:
     """The request's locale identifier (``cs``, ``en``)."""
     return _request_catalog()[0]
 

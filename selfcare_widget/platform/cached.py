@@ -115,6 +115,7 @@ class _Snapshot:
         generation, expires, entry_tag, text = raw.split("|", 3)
         if generation != self.generation or entry_tag != tag or float(expires) <= time.time():
             return None
+        _valid_until(float(expires))
         return text
 
     def entry(self, text: str, ttl: int, tag: str = "") -> str:
@@ -124,6 +125,20 @@ class _Snapshot:
 
 #: The customers' snapshots read by the current request; None outside a request.
 _request_snapshots: ContextVar[dict[str, _Snapshot] | None] = ContextVar("selfcare_snapshots", default=None)
+#: While :meth:`CachedPlatform.memo` builds a text: until when everything it read stays valid.
+_horizon: ContextVar[float | None] = ContextVar("selfcare_memo_horizon", default=None)
+
+
+def _valid_until(expires: float) -> None:
+    """Note that what is being read now is valid only until ``expires`` (unix seconds)."""
+    horizon = _horizon.get()
+    if horizon is not None and expires < horizon:
+        _horizon.set(expires)
+
+
+def _memo_key(customer_id: str, name: str) -> str:
+    digest = hashlib.sha256(name.encode()).hexdigest()[:24]
+    return f"{PREFIX}memo:{{{customer_id}}}:{digest}"
 
 
 class CachedPlatform:
@@ -135,7 +150,62 @@ class CachedPlatform:
 
     def __getattr__(self, name: str) -> Any:
         # Anything not cached (e.g. the adapter's own attributes) is the inner adapter's.
-        return getattr(self.inner, name)
+        attribute = getattr(self.inner, name)
+        if not callable(attribute):
+            return attribute
+
+        def uncached(*args: Any, **kwargs: Any) -> Any:
+            _valid_until(0)  # read live: a text built from it must not be kept
+            return attribute(*args, **kwargs)
+
+        return uncached
+
+    def memo(self, customer_id: str, name: str, build: Callable[[], str | None], max_age: int) -> str | None:
+        """``build()``'s text for the customer, kept under ``name`` (e.g. a rendered fragment).
+
+        A kept text is used for at most ``max_age`` seconds, never after any cached data it was
+        built from expires, and never after a change of the customer's data (it carries their
+        generation). A text built from live (uncached) reads, during a request that changed the
+        customer's data, or for which ``build`` returns None, is not kept. Outside a request
+        (no snapshot) it is simply built. Read in the same round trip as the customer's snapshot.
+        """
+        snapshots = _request_snapshots.get()
+        if snapshots is None:
+            return build()
+        key = _memo_key(customer_id, name)
+        try:
+            if customer_id in snapshots:
+                kept = cast("str | None", self.store.get(key))
+            else:
+                with self.store.pipeline(transaction=False) as pipe:  # one round trip, as _snapshot
+                    pipe.get(_generation_key("c:" + customer_id))
+                    pipe.hgetall(_snapshot_key(customer_id))
+                    pipe.get(key)
+                    generation, entries, kept = pipe.execute()
+                snapshots[customer_id] = _Snapshot(generation or "0", entries)
+        except redis.RedisError:
+            log.warning("cache unavailable; building afresh")
+            return build()
+        snapshot = snapshots[customer_id]
+        now = time.time()
+        if kept:
+            generation, expires, kept_text = kept.split("|", 2)
+            if generation == snapshot.generation and float(expires) > now:
+                return kept_text
+        token = _horizon.set(now + max_age)
+        try:
+            text = build()
+            horizon = cast(float, _horizon.get())
+        finally:
+            _horizon.reset(token)
+        lifetime = int(horizon - time.time())
+        unchanged = (_request_snapshots.get() or {}).get(customer_id) is snapshot  # _bump drops it
+        if text is not None and lifetime >= 1 and unchanged:
+            try:
+                self.store.set(key, f"{snapshot.generation}|{horizon:.0f}|{text}", ex=lifetime)
+            except redis.RedisError:
+                log.warning("cache unavailable; text not kept")
+        return text
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -191,7 +261,9 @@ class CachedPlatform:
             except (KeyError, TypeError, ValueError):
                 log.info("stale %s cache entry; reading from the platform", name)
         value = load()
-        entry = snapshot.entry(codec.dumps(value), TTL[name.split(":", 1)[0]], tag)
+        ttl = TTL[name.split(":", 1)[0]]
+        _valid_until(time.time() + ttl)
+        entry = snapshot.entry(codec.dumps(value), ttl, tag)
         snapshot.entries[name] = entry
         key = _snapshot_key(customer_id)
         try:
@@ -233,6 +305,7 @@ class CachedPlatform:
 
     def _cached(self, kind: str, key: str, tp: type[T], load: Callable[[], T]) -> T:
         full_key = f"{PREFIX}{kind}:{key}"
+        _valid_until(time.time() + TTL[kind])  # at most; the memo's own limit bounds the rest
         try:
             hit = cast("str | None", self.store.get(full_key))  # decode_responses=True: str
         except redis.RedisError:
@@ -292,6 +365,7 @@ class CachedPlatform:
 
     def list_alert_customers(self, partner_id: str) -> list[Customer]:
         # Never cached: the alerts process reads it once per pass, and a change must count at once.
+        _valid_until(0)  # a live read: nothing built from it is kept (memo)
         return self.inner.list_alert_customers(partner_id)
 
     # -- SIMs and packages -----------------------------------------------------------------
@@ -346,6 +420,7 @@ class CachedPlatform:
 
     def get_sim_secrets(self, resource_id: str) -> SimSecrets:
         # Never cached: PIN, PUK and activation codes must not sit in the shared store.
+        _valid_until(0)  # a live read: nothing built from it is kept (memo)
         return self.inner.get_sim_secrets(resource_id)
 
     def order_sim_replacement(
@@ -364,6 +439,7 @@ class CachedPlatform:
             self._bump("c:" + customer_id, "p:" + sim_product_id)
 
     def find_customer_by_msisdn(self, msisdn: str) -> str:
+        _valid_until(0)  # a live read: nothing built from it is kept (memo)
         return self.inner.find_customer_by_msisdn(msisdn)
 
     # -- catalog and ordering ----------------------------------------------------------------
@@ -459,6 +535,7 @@ class CachedPlatform:
 
         snapshot = self._snapshot(customer_id) if limit <= USAGE_CACHE_MAX_LIMIT else None
         if snapshot is None:
+            _valid_until(0)  # a live read: nothing built from it is kept (memo)
             return load()
         tag = _digest(f"{codec.dumps(filter)}|{offset}|{limit}")
         return self._from_snapshot(customer_id, snapshot, "usage:page", UsagePage, load, tag)
@@ -552,6 +629,7 @@ class CachedPlatform:
 
     def list_top_ups(self, sim_product_id: str) -> list[TopUp]:
         # Never cached: the history is read right after a top-up to show it.
+        _valid_until(0)  # a live read: nothing built from it is kept (memo)
         return self.inner.list_top_ups(sim_product_id)
 
 

@@ -21,7 +21,7 @@ from ..invoices.summary import MonthTotal, fill_numbers, group_lines, kind_label
 from ..platform import NotFound
 from ..platform.models import Invoice
 from ..services import services
-from .common import partner, platform, today, trigger_action
+from .common import kept_fragment, partner, platform, today, trigger_action
 
 bp = Blueprint("billing", __name__)
 
@@ -84,6 +84,7 @@ def chart_bars(totals: list[MonthTotal]) -> list[dict]:
 
 @bp.post("/w/billing")
 @login_required
+@kept_fragment()
 def index():
     """The customer's invoices, newest first, with the last 12 months' totals as SVG bars."""
     port = platform()

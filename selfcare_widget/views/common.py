@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import wraps
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..i18n import TIME_ZONE
+from ..i18n import TIME_ZONE, request_locale
 from ..partners import Partner
 from ..platform import NotFound, Platform, PlatformError, Rejected
 from ..platform.models import Sim
 from ..services import services
+from ..version import __version__
 from ..web import error_fragment
 
 log = logging.getLogger(__name__)
@@ -33,6 +37,51 @@ def partner() -> Partner:
 def today() -> date:
     """Today in the platform's time zone (bills, call-log days and orders are Prague days)."""
     return datetime.now(ZoneInfo(TIME_ZONE)).date()
+
+
+#: Seconds a rendered fragment may be reused (never past the data it shows: CachedPlatform.memo).
+FRAGMENT_MAX_AGE = 60
+
+
+def kept_fragment(*fields: str) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    """Reuse the view's HTML while the data it shows is unchanged (``CachedPlatform.memo``).
+
+    Only for views that read and render: no EDR, no write, no token or nonce in the HTML. The
+    HTML is kept per customer, partner, language, sign-in method, day, release and the form
+    ``fields`` the answer depends on; an answer that is not plain HTML (an error, a redirect) is
+    never kept.
+    """
+
+    def decorate(view: Callable[[], Any]) -> Callable[[], Any]:
+        @wraps(view)
+        def wrapper() -> Any:
+            memo = getattr(platform(), "memo", None)
+            if memo is None:
+                return view()
+            name = "|".join(
+                [
+                    str(request.endpoint),
+                    current_user.partner_id,
+                    request_locale(),
+                    current_user.session.method,
+                    today().isoformat(),
+                    __version__,
+                    *(request.form.get(f, "") for f in fields),
+                ]
+            )
+            answer = None
+
+            def build() -> str | None:
+                nonlocal answer
+                answer = view()
+                return answer if isinstance(answer, str) else None
+
+            text = memo(current_user.customer_id, name, build, FRAGMENT_MAX_AGE)
+            return answer if answer is not None else text
+
+        return wrapper
+
+    return decorate
 
 
 def own_sim(product_id: str, sims: list[Sim] | None = None) -> Sim:

@@ -18,7 +18,7 @@ from .. import edr
 from ..platform import PlatformError, Rejected
 from ..platform.models import ContactDetails, Customer
 from . import reauth
-from .common import partner, platform, rejection_message, trigger_action
+from .common import kept_fragment, partner, platform, rejection_message, trigger_action
 from .contact_validation import COUNTRIES, FIELDS, changed_fields, display_phone, validate_contact
 
 bp = Blueprint("contact", __name__)
@@ -81,6 +81,7 @@ def _render_form(
 
 @bp.post("/w/contact")
 @login_required
+@kept_fragment("refocus")
 def index():
     """The customer's contact details with an Edit button."""
     customer = platform().get_customer(current_user.customer_id)

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from ..i18n import day, number
 from ..platform import PlatformError
 from ..platform.models import BucketKind, CurrentSpend, Invoice, Package, Sim, UnitBucket
-from .common import platform, today
+from .common import kept_fragment, platform, today
 
 log = logging.getLogger(__name__)
 bp = Blueprint("overview", __name__)
@@ -185,6 +185,7 @@ def _sim_spend(sim: Sim, spends: dict[str, CurrentSpend]) -> Decimal | None:
 
 @bp.post("/w/overview")
 @login_required
+@kept_fragment()
 def index():
     """Unpaid bills, then each SIM: tariff, credit (prepaid: top up) or spend, allowances.
 

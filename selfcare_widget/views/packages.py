@@ -26,6 +26,7 @@ from ..platform.models import BucketKind, Order, PackageOffer, Sim
 from ..web import error_fragment
 from .common import (
     chosen_sim,
+    kept_fragment,
     own_sim,
     platform,
     rejection_message,
@@ -73,6 +74,7 @@ def _render_section(sims: list[Sim], sim: Sim | None, status: str = "", error: s
 
 @bp.post("/w/packages")
 @login_required
+@kept_fragment("sim")
 def index():
     """Ordered and available packages of one SIM (form field ``sim``; default the first SIM)."""
     sims = platform().list_sims(current_user.customer_id)
