@@ -53,6 +53,8 @@ def kept_fragment(*fields: str) -> Callable[[Callable[[], Any]], Callable[[], An
     """
 
     def decorate(view: Callable[[], Any]) -> Callable[[], Any]:
+        identity = f"{view.__module__}.{view.__qualname__}"
+
         @wraps(view)
         def wrapper() -> Any:
             memo = getattr(platform(), "memo", None)
@@ -60,7 +62,7 @@ def kept_fragment(*fields: str) -> Callable[[Callable[[], Any]], Callable[[], An
                 return view()
             name = "|".join(
                 [
-                    str(request.endpoint),
+                    identity,  # not request.endpoint: the shell inlines sections into its own answer
                     current_user.partner_id,
                     request_locale(),
                     current_user.session.method,

@@ -67,6 +67,18 @@ def test_kept_per_customer_language_and_form_field(app):
     assert sims[1].msisdn[-3:].encode() in second and second != _view(app, jan, "/w/packages")
 
 
+def test_the_shell_inlines_each_section_from_its_own_kept_fragment(app, sso_token):
+    from tests.perf.test_first_content import WITH_SHELL, exchange
+
+    client = app.test_client()
+    forget(services(app).store, "cust-0001")
+    first = exchange(client, token=sso_token(), **WITH_SHELL, section="overview")
+    assert 'data-sc-section="overview"' in first.get_data(as_text=True)
+    for section in ("billing", "contact", "packages", "overview"):
+        page = exchange(client, token=sso_token(), **WITH_SHELL, section=section).get_data(as_text=True)
+        assert f'data-sc-section="{section}"' in page, section
+
+
 def test_a_change_of_the_customers_data_is_shown_at_once(app):
     platform = services(app).platform
     customer_id, sim_id = find_buyer(platform)
