@@ -135,6 +135,7 @@ def serve_bare(workdir: Path, body: bytes, port: int, log: Path):
     (workdir / "body.html").write_bytes(body)
     args = [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}"]
     args += ["--workers", "2", "--threads", "8", "--keep-alive", "5", "--access-logfile", "-"]
+    args += ["--worker-class", "selfcare_widget.serving.CapacityThreadWorker"]
     args += ["--chdir", str(workdir), "bare_app:app"]
     return process(args, port, env=dict(os.environ), log=log)
 

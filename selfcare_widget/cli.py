@@ -91,6 +91,8 @@ def _serve(args: argparse.Namespace) -> int:
             self.cfg.set("bind", binds)
             self.cfg.set("workers", args.workers)
             self.cfg.set("threads", args.threads)
+            # gthread that leaves new connections to an idle worker (serving.py says why)
+            self.cfg.set("worker_class", "selfcare_widget.serving.CapacityThreadWorker")
             # A worker that stops answering its heartbeat is replaced; platform calls end within
             # SELFCARE_PLATFORM_DEADLINE, so no request legitimately takes this long.
             self.cfg.set("timeout", max(30, int(settings.platform_deadline * 4)))

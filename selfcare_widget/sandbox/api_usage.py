@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+import math
+import sqlite3
+
+from flask import Blueprint, Response, jsonify, request
+from werkzeug.datastructures import MultiDict
 
 from .db import request_conn
 from .resources import BASE
-from .tmf630 import Attr, list_response, one_response, where_clause
+from .tmf630 import (
+    DATE_OPS,
+    RESERVED,
+    Attr,
+    Filter,
+    list_response,
+    one_response,
+    parse_datetime,
+    parse_filter,
+    where_clause,
+)
 
 usage_bp = Blueprint("tmf635", __name__, url_prefix=BASE["635"])
 summary_bp = Blueprint("selfcare_usage", __name__, url_prefix=BASE["selfcare"])
@@ -26,6 +40,95 @@ SUMMARY_SQL = (
     "coalesce(sum(CASE WHEN usage_type = 'fee' THEN count ELSE 0 END), 0), coalesce(sum(charged), 0) "
     "FROM usage"
 )
+#: The same totals from the hourly rollup (``usage_hour``), for whole hours.
+HOURLY_SQL = (
+    "SELECT coalesce(sum(records), 0), coalesce(sum(duration), 0), "
+    "coalesce(sum(CASE WHEN usage_type = 'sms' THEN count ELSE 0 END), 0), coalesce(sum(volume), 0), "
+    "coalesce(sum(CASE WHEN usage_type = 'fee' THEN count ELSE 0 END), 0), coalesce(sum(charged), 0) "
+    "FROM usage_hour"
+)
+#: Filters the rollup can answer (besides the ``usageDate`` range), with its columns.
+HOURLY_ATTRS = {
+    "relatedParty.id": Attr("customer_id"),
+    "ratedProductUsage.productRef.id": Attr("product_id"),
+    "usageType": Attr("usage_type"),
+}
+HOUR = 3600
+Totals = tuple[int, int, int, int, int, int]
+
+
+def usage_totals(conn: sqlite3.Connection, args: MultiDict) -> Totals:
+    """Records, voice seconds, SMS, data bytes, fees and charged hellers that ``/usage`` selects.
+
+    Whole hours inside the ``usageDate`` range come from the hourly rollup; the records of the
+    partial hours at its two ends, and any filter the rollup cannot answer (a number search,
+    exact instants, ids), from the ``usage`` table itself.
+    """
+    filters = [
+        parse_filter(key, value, USAGE_ATTRS) for key, value in args.items(multi=True) if key not in RESERVED
+    ]
+    others = [f for f in filters if f.attribute != "usageDate"]
+    lower = [f for f in filters if f.attribute == "usageDate" and f.op in ("gt", "gte")]
+    upper = [f for f in filters if f.attribute == "usageDate" and f.op in ("lt", "lte")]
+    first_hour = _hour_at_or_after(_first_second(lower[0])) if lower else None
+    end_hour = _hour_at_or_before(_end_second(upper[0])) if upper else None
+    if (
+        any(f.attribute not in HOURLY_ATTRS for f in others)
+        or len(lower) > 1
+        or len(upper) > 1
+        or len(others) + len(lower) + len(upper) != len(filters)  # exact instants
+        or (first_hour is not None and end_hour is not None and first_hour >= end_hour)
+    ):
+        where, params = where_clause(args, USAGE_ATTRS, USAGE_REQUIRED)
+        return _row(conn, SUMMARY_SQL + where, params)
+    other_args = MultiDict([(f.key, f.value) for f in others])
+    hourly, hourly_params = where_clause(other_args, HOURLY_ATTRS, USAGE_REQUIRED)
+    if first_hour is not None:
+        hourly += " AND hour >= ?"
+        hourly_params.append(first_hour)
+    if end_hour is not None:
+        hourly += " AND hour < ?"
+        hourly_params.append(end_hour)
+    parts = [_row(conn, HOURLY_SQL + hourly, hourly_params)]
+    base, base_params = where_clause(other_args, USAGE_ATTRS, USAGE_REQUIRED)
+    # the records before the first whole hour, and from the end of the last one
+    for bound, edge, edge_second in (
+        (lower, "usage_date < ?", first_hour),
+        (upper, "usage_date >= ?", end_hour),
+    ):
+        if bound:
+            parts.append(
+                _row(
+                    conn,
+                    f"{SUMMARY_SQL}{base} AND usage_date {DATE_OPS[bound[0].op]} ? AND {edge}",
+                    [*base_params, parse_datetime(bound[0].value), edge_second],
+                )
+            )
+    return tuple(sum(column) for column in zip(*parts, strict=True))  # type: ignore[return-value]
+
+
+def _row(conn: sqlite3.Connection, sql: str, params: list) -> Totals:
+    return tuple(conn.execute(sql, params).fetchone())  # type: ignore[return-value]
+
+
+def _first_second(bound: Filter) -> int:
+    """The first whole second a lower bound admits."""
+    value = parse_datetime(bound.value)
+    return math.floor(value) + 1 if bound.op == "gt" else math.ceil(value)
+
+
+def _end_second(bound: Filter) -> int:
+    """The first whole second past what an upper bound admits."""
+    value = parse_datetime(bound.value)
+    return math.ceil(value) if bound.op == "lt" else math.floor(value) + 1
+
+
+def _hour_at_or_after(second: int) -> int:
+    return -(-second // HOUR) * HOUR
+
+
+def _hour_at_or_before(second: int) -> int:
+    return second // HOUR * HOUR
 
 
 @usage_bp.get("/usage")
@@ -38,6 +141,7 @@ def list_usage() -> Response:
         required=USAGE_REQUIRED,
         sorts={"usageDate": "usage_date"},
         default_order="usage_date DESC, id DESC",
+        count=lambda: usage_totals(request_conn(), request.args)[0],
     )
 
 
@@ -50,10 +154,7 @@ def get_usage(id_: str) -> Response:
 @summary_bp.get("/usageSummary")
 def usage_summary() -> Response:
     """Totals of the records ``/usage`` would return for the same filters (paging ignored)."""
-    where, params = where_clause(None, USAGE_ATTRS, USAGE_REQUIRED)
-    # only column names from USAGE_ATTRS are interpolated; values are bound parameters
-    sql = SUMMARY_SQL + where
-    row = request_conn().execute(sql, params).fetchone()
+    row = usage_totals(request_conn(), request.args)
     return jsonify(
         {
             "count": row[0],

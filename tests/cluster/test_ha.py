@@ -64,6 +64,9 @@ def test_a_session_made_through_haproxy_works_on_every_instance(cluster):
         assert response.status_code == 200
         served.add(response.headers["X-Selfcare-Instance"])
     assert served == {"widget-0", "widget-1"}  # round robin over both
+    # serve runs the worker that leaves new connections to an idle worker (tests/ops/test_serving.py)
+    log = cluster.processes["widget-0"].log.read_text(errors="replace")
+    assert "Using worker: selfcare_widget.serving.CapacityThreadWorker" in log
     # signed out on one instance: the session is gone on the other too (shared store)
     assert (
         requests.post(f"{cluster.widget_urls[0]}/auth/logout", data={"_st": token}, timeout=10).status_code
