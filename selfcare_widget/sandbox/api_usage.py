@@ -104,11 +104,11 @@ def usage_totals(conn: sqlite3.Connection, args: MultiDict) -> Totals:
                     [*base_params, parse_datetime(bound[0].value), edge_second],
                 )
             )
-    return tuple(sum(column) for column in zip(*parts, strict=True))  # type: ignore[return-value]
+    return tuple(sum(column) for column in zip(*parts, strict=True))
 
 
 def _row(conn: sqlite3.Connection, sql: str, params: list) -> Totals:
-    return tuple(conn.execute(sql, params).fetchone())  # type: ignore[return-value]
+    return tuple(conn.execute(sql, params).fetchone())
 
 
 def _first_second(bound: Filter) -> int:

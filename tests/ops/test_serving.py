@@ -7,6 +7,7 @@ names the worker process that holds the connection.
 
 from __future__ import annotations
 
+import gc
 import http.client
 import subprocess
 import sys
@@ -100,3 +101,23 @@ def test_a_burst_of_keep_alive_connections_reaches_both_workers(tmp_path):
     assert sum(held.values()) == CLIENTS
     assert len(held) == 2, held
     assert min(held.values()) >= CLIENTS // 4, held
+
+
+def test_preload_compiles_every_template_before_the_workers_fork(app):
+    """Workers start with every template compiled and the start-up heap frozen (no full
+    collection walks it); rendering afterwards compiles nothing."""
+    from selfcare_widget.serving import preload
+
+    app.jinja_env.cache.clear()
+    try:
+        preload(app)
+        assert gc.get_freeze_count() > 0
+        names = [n for n in app.jinja_env.list_templates() if n.endswith(".html")]
+        assert len(names) > 40
+        compiled = dict(app.jinja_env.cache)
+        assert {name for _, name in compiled} >= set(names)
+        with app.test_request_context():
+            app.jinja_env.get_template("widget/overview/index.html")
+        assert dict(app.jinja_env.cache) == compiled  # the same template objects, none added
+    finally:
+        gc.unfreeze()

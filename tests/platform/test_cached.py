@@ -138,3 +138,24 @@ def test_codec_round_trips_every_cached_type(sandbox_url):
             assert value, "the seed has data for every kind"
             tp = list[type(value[0])]
         assert codec.loads(tp, codec.dumps(value)) == value
+
+
+def test_entries_written_together_do_not_all_expire_together(sandbox_url, redis_url):
+    """A burst of reads (sign-ins after a campaign, a warm-up) is kept for different times within
+    the kind's TTL, so the reloads from the platform spread out instead of landing in one second."""
+    import redis
+
+    from selfcare_widget.platform.cached import PREFIX, TTL
+
+    store = redis.Redis.from_url(redis_url, decode_responses=True)
+    store.flushdb()
+    cached = CachedPlatform(
+        TmfPlatform(TmfSettings(base_url=sandbox_url, credential=PLATFORM_CREDENTIAL)), store
+    )
+    customers = [f"cust-{n:04d}" for n in range(1, 13)]
+    for customer in customers:
+        cached.get_customer(customer)
+    ttls = [store.ttl(key) for key in store.scan_iter(f"{PREFIX}customer:*")]
+    assert len(ttls) == len(customers)
+    assert all(TTL["customer"] * 0.8 - 1 <= ttl <= TTL["customer"] for ttl in ttls), ttls
+    assert len(set(ttls)) > 3, ttls
