@@ -164,6 +164,13 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
         strategy="fixed-window",
         on_breach=_breached,
     )
+
+    @limiter.request_filter
+    def _unlimited() -> bool:
+        # Only the endpoints of LIMITS have limits (no defaults): every other request, i.e.
+        # every fragment, skips the limiter's search for limits that apply to it.
+        return request.endpoint not in LIMITS
+
     for endpoint, limits in LIMITS.items():
         view = app.view_functions[endpoint]
         for limit in limits:
