@@ -12,7 +12,10 @@ import http.client
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.support import free_port, wait_port
@@ -23,9 +26,12 @@ REQUESTS_PER_CLIENT = 15
 #: Busy work that holds the GIL (like rendering a fragment), then the worker's pid.
 APP = """
 import os
+import time
 
 
 def app(environ, start_response):
+    if environ["PATH_INFO"] == "/slow":  # a request waiting for the platform: a thread taken
+        time.sleep(0.1)
     sum(i * i for i in range(20_000))
     body = str(os.getpid()).encode()
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
@@ -33,23 +39,23 @@ def app(environ, start_response):
 """
 
 
-def workers_holding_connections(tmp_path: Path, worker_class: str) -> Counter:
-    """Connections per worker pid when 32 keep-alive clients connect at once to 2 workers."""
+@contextmanager
+def two_workers(tmp_path: Path, worker_class: str, threads: int = 8) -> Iterator[int]:
+    """gunicorn with 2 workers of ``worker_class`` serving :data:`APP`; yields the port once both
+    workers have answered."""
     (tmp_path / "pid_app.py").write_text(APP, encoding="utf-8")
     port = free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", "2", "--threads", "8", "--keep-alive", "5", "--worker-class", worker_class]
+        + ["--workers", "2", "--threads", str(threads), "--keep-alive", "5", "--worker-class", worker_class]
         + ["--chdir", str(tmp_path), "--log-level", "warning", "pid_app:app"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         wait_port(port)
-        # both workers booted and polling: one request each way is not enough to tell, so wait
-        # until two different pids have answered on fresh connections
         seen: set[str] = set()
-        for _ in range(200):
+        for _ in range(200):  # new connections until both pids answered: both are polling
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             connection.request("GET", "/", headers={"Connection": "close"})
             seen.add(connection.getresponse().read().decode())
@@ -57,7 +63,15 @@ def workers_holding_connections(tmp_path: Path, worker_class: str) -> Counter:
             if len(seen) == 2:
                 break
         assert len(seen) == 2, "the second worker never answered"
+        yield port
+    finally:
+        server.terminate()
+        server.wait(15)
 
+
+def workers_holding_connections(tmp_path: Path, worker_class: str) -> Counter:
+    """Connections per worker pid when 32 keep-alive clients connect at once to 2 workers."""
+    with two_workers(tmp_path, worker_class) as port:
         # all connections opened back to back before the first request, as wrk and connection
         # pools do: they wait in the listen queue for whichever worker accepts them
         connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(CLIENTS)]
@@ -87,9 +101,6 @@ def workers_holding_connections(tmp_path: Path, worker_class: str) -> Counter:
             thread.join(60)
         assert not failures, failures
         return Counter(holders)
-    finally:
-        server.terminate()
-        server.wait(15)
 
 
 def test_a_burst_of_keep_alive_connections_reaches_both_workers(tmp_path):
@@ -121,3 +132,39 @@ def test_preload_compiles_every_template_before_the_workers_fork(app):
         assert dict(app.jinja_env.cache) == compiled  # the same template objects, none added
     finally:
         gc.unfreeze()
+
+
+def test_a_new_connection_is_served_while_every_thread_is_busy(tmp_path):
+    """With every thread of both workers kept busy by other clients, a new customer's connection
+    is still accepted and answered within moments (queued behind the others' requests), not
+    left in the listen queue until the load drops."""
+    with two_workers(tmp_path, "selfcare_widget.serving.CapacityThreadWorker", threads=2) as port:
+        stop = threading.Event()
+
+        def hog() -> None:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            while not stop.is_set():
+                connection.request("GET", "/slow")
+                connection.getresponse().read()
+            connection.close()
+
+        hogs = [threading.Thread(target=hog) for _ in range(12)]  # 3 per thread of 2 x 2
+        for thread in hogs:
+            thread.start()
+        try:
+            time.sleep(0.5)  # every thread busy, requests queued behind them
+            waits = []
+            for _ in range(5):
+                started = time.monotonic()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=3)
+                connection.request("GET", "/", headers={"Connection": "close"})
+                assert connection.getresponse().status == 200
+                connection.close()
+                waits.append(time.monotonic() - started)
+        finally:
+            stop.set()
+            for thread in hogs:
+                thread.join(15)
+        # queued behind about four 0.1 s requests; a worker that waited for a free thread would
+        # answer only after the clients above stopped (never, while they go on)
+        assert max(waits) < 1.0, waits
