@@ -40,29 +40,31 @@ SUMMARY_SQL = (
     "coalesce(sum(CASE WHEN usage_type = 'fee' THEN count ELSE 0 END), 0), coalesce(sum(charged), 0) "
     "FROM usage"
 )
-#: The same totals from the hourly rollup (``usage_hour``), for whole hours.
-HOURLY_SQL = (
+#: The same totals from a rollup table (``usage_hour`` or ``usage_day``).
+ROLLUP_SQL = (
     "SELECT coalesce(sum(records), 0), coalesce(sum(duration), 0), "
     "coalesce(sum(CASE WHEN usage_type = 'sms' THEN count ELSE 0 END), 0), coalesce(sum(volume), 0), "
     "coalesce(sum(CASE WHEN usage_type = 'fee' THEN count ELSE 0 END), 0), coalesce(sum(charged), 0) "
-    "FROM usage_hour"
+    "FROM {table}"
 )
-#: Filters the rollup can answer (besides the ``usageDate`` range), with its columns.
-HOURLY_ATTRS = {
+#: Filters the rollups can answer (besides the ``usageDate`` range), with their columns.
+ROLLUP_ATTRS = {
     "relatedParty.id": Attr("customer_id"),
     "ratedProductUsage.productRef.id": Attr("product_id"),
     "usageType": Attr("usage_type"),
 }
 HOUR = 3600
+DAY = 86400
 Totals = tuple[int, int, int, int, int, int]
 
 
 def usage_totals(conn: sqlite3.Connection, args: MultiDict) -> Totals:
     """Records, voice seconds, SMS, data bytes, fees and charged hellers that ``/usage`` selects.
 
-    Whole hours inside the ``usageDate`` range come from the hourly rollup; the records of the
-    partial hours at its two ends, and any filter the rollup cannot answer (a number search,
-    exact instants, ids), from the ``usage`` table itself.
+    Whole UTC days inside the ``usageDate`` range come from the daily rollup, the whole hours
+    around them from the hourly one; the records of the partial hours at the range's two ends,
+    and any filter the rollups cannot answer (a number search, exact instants, ids), from the
+    ``usage`` table itself.
     """
     filters = [
         parse_filter(key, value, USAGE_ATTRS) for key, value in args.items(multi=True) if key not in RESERVED
@@ -70,10 +72,10 @@ def usage_totals(conn: sqlite3.Connection, args: MultiDict) -> Totals:
     others = [f for f in filters if f.attribute != "usageDate"]
     lower = [f for f in filters if f.attribute == "usageDate" and f.op in ("gt", "gte")]
     upper = [f for f in filters if f.attribute == "usageDate" and f.op in ("lt", "lte")]
-    first_hour = _hour_at_or_after(_first_second(lower[0])) if lower else None
-    end_hour = _hour_at_or_before(_end_second(upper[0])) if upper else None
+    first_hour = _round_up(_first_second(lower[0]), HOUR) if lower else None
+    end_hour = _end_second(upper[0]) // HOUR * HOUR if upper else None
     if (
-        any(f.attribute not in HOURLY_ATTRS for f in others)
+        any(f.attribute not in ROLLUP_ATTRS for f in others)
         or len(lower) > 1
         or len(upper) > 1
         or len(others) + len(lower) + len(upper) != len(filters)  # exact instants
@@ -82,14 +84,28 @@ def usage_totals(conn: sqlite3.Connection, args: MultiDict) -> Totals:
         where, params = where_clause(args, USAGE_ATTRS, USAGE_REQUIRED)
         return _row(conn, SUMMARY_SQL + where, params)
     other_args = MultiDict([(f.key, f.value) for f in others])
-    hourly, hourly_params = where_clause(other_args, HOURLY_ATTRS, USAGE_REQUIRED)
-    if first_hour is not None:
-        hourly += " AND hour >= ?"
-        hourly_params.append(first_hour)
-    if end_hour is not None:
-        hourly += " AND hour < ?"
-        hourly_params.append(end_hour)
-    parts = [_row(conn, HOURLY_SQL + hourly, hourly_params)]
+    rollup, rollup_params = where_clause(other_args, ROLLUP_ATTRS, USAGE_REQUIRED)
+
+    def totals(table: str, column: str, start: int | None, end: int | None) -> Totals:
+        """The rollup's totals for ``start <= column < end`` (None: open)."""
+        sql, params = ROLLUP_SQL.format(table=table) + rollup, list(rollup_params)
+        for op, value in ((">=", start), ("<", end)):
+            if value is not None:
+                sql += f" AND {column} {op} ?"
+                params.append(value)
+        return _row(conn, sql, params)
+
+    # every whole second t in [first_hour, end_hour) passes the date filters
+    first_day = _round_up(first_hour, DAY) if first_hour is not None else None
+    end_day = end_hour // DAY * DAY if end_hour is not None else None
+    if first_day is not None and end_day is not None and first_day >= end_day:
+        parts = [totals("usage_hour", "hour", first_hour, end_hour)]
+    else:
+        parts = [totals("usage_day", "day", first_day, end_day)]
+        if first_hour is not None:
+            parts.append(totals("usage_hour", "hour", first_hour, first_day))
+        if end_hour is not None:
+            parts.append(totals("usage_hour", "hour", end_day, end_hour))
     base, base_params = where_clause(other_args, USAGE_ATTRS, USAGE_REQUIRED)
     # the records before the first whole hour, and from the end of the last one
     for bound, edge, edge_second in (
@@ -123,12 +139,8 @@ def _end_second(bound: Filter) -> int:
     return math.ceil(value) if bound.op == "lt" else math.floor(value) + 1
 
 
-def _hour_at_or_after(second: int) -> int:
-    return -(-second // HOUR) * HOUR
-
-
-def _hour_at_or_before(second: int) -> int:
-    return second // HOUR * HOUR
+def _round_up(second: int, unit: int) -> int:
+    return -(-second // unit) * unit
 
 
 @usage_bp.get("/usage")

@@ -195,20 +195,20 @@ def test_totals_of_any_instant_range_match_database(
     assert Decimal(str(summary["chargedAmount"]["value"])) == expected["charged"]
 
 
-def test_hourly_totals_are_filled_for_a_database_written_before_them(private_db):
-    """A sandbox file from before the hourly rollup gets it filled when its schema is created."""
+def test_call_log_rollups_are_filled_for_a_database_written_before_them(private_db):
+    """A sandbox file from before the daily and hourly rollups gets them filled when its schema
+    is created, with the totals the trigger kept."""
     from selfcare_widget.sandbox import db
 
     conn = db.connect(private_db)
-    rollup = conn.execute("SELECT * FROM usage_hour ORDER BY 1, 2, 3, 4").fetchall()
-    assert rollup
-    conn.execute("DELETE FROM usage_hour")
-    db.create_schema(conn)
-    assert conn.execute("SELECT * FROM usage_hour ORDER BY 1, 2, 3, 4").fetchall() == rollup
-    assert (
-        conn.execute("SELECT sum(records) FROM usage_hour").fetchone()[0]
-        == conn.execute("SELECT count(*) FROM usage").fetchone()[0]
-    )
+    records = conn.execute("SELECT count(*) FROM usage").fetchone()[0]
+    for table in ("usage_hour", "usage_day"):
+        rollup = conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4").fetchall()  # noqa: S608
+        assert rollup
+        conn.execute(f"DELETE FROM {table}")  # noqa: S608
+        db.create_schema(conn)
+        assert conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4").fetchall() == rollup  # noqa: S608
+        assert conn.execute(f"SELECT sum(records) FROM {table}").fetchone()[0] == records  # noqa: S608
     conn.close()
 
 
