@@ -31,7 +31,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import requests
@@ -161,6 +161,37 @@ def widget_env(platform_url: str, redis_url: str, partners_file: Path, cache: bo
         "SELFCARE_PLATFORM_CACHE": "on" if cache else "off",
         SSO_SECRET_ENV: SSO_SECRET,
     }
+
+
+@dataclass(frozen=True)
+class LoadStack:
+    """What the HTTP benchmarks run a widget against: a generated sandbox database served by
+    gunicorn (1 worker, 8 threads), a private ``redis-server``, and a partners file."""
+
+    db_path: Path
+    customers: list[str]  # the first CUSTOMERS customers of the bench partner
+    redis_url: str
+    platform_url: str
+    env: dict[str, str]  # SELFCARE_* of a widget on this stack, platform cache on
+
+
+def load_stack(tmp_path: Path, stack: ExitStack) -> LoadStack:
+    """Start a :class:`LoadStack` in ``tmp_path``; ``stack`` stops its processes."""
+    db_path = generate_sandbox_db(tmp_path)
+    redis_url = stack.enter_context(redis_server(tmp_path))
+    sandbox_spec = (
+        f"selfcare_widget.sandbox:create_sandbox_app(db_path={str(db_path)!r}, credential={CREDENTIAL!r})"
+    )
+    platform_url = stack.enter_context(gunicorn(sandbox_spec, 1, 8, {}, tmp_path / "sandbox.log"))
+    partners_file = tmp_path / "partners.toml"
+    partners_file.write_text(PARTNERS_TOML, encoding="utf-8")
+    return LoadStack(
+        db_path=db_path,
+        customers=partner_customers(db_path, CUSTOMERS),
+        redis_url=redis_url,
+        platform_url=platform_url,
+        env=widget_env(platform_url, redis_url, partners_file, cache=True),
+    )
 
 
 @contextmanager

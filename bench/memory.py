@@ -37,19 +37,13 @@ from pathlib import Path
 from bench import Result
 from bench.fragment_cpu import VIEWS
 from bench.fragment_load import (
-    CUSTOMERS,
-    PARTNERS_TOML,
     create_sessions,
     free_port,
-    generate_sandbox_db,
-    gunicorn,
-    partner_customers,
+    load_stack,
     process,
-    redis_server,
-    widget_env,
 )
 from bench.sizing import _children, warm
-from bench.stack import CREDENTIAL, ORIGIN, PARTNER
+from bench.stack import ORIGIN, PARTNER
 
 THREADS = 8  # serve's default
 CONNECTIONS = 16  # enough to keep the worker's 8 threads busy (as in sizing)
@@ -277,16 +271,8 @@ def run() -> list[Result]:
         return [Result("memory: worker RSS", 0, 0.0, 0.0, note="skipped: wrk or redis-server missing")]
     with tempfile.TemporaryDirectory(prefix="selfcare-bench-memory-") as tmp, ExitStack() as stack:
         tmp_path = Path(tmp)
-        db_path = generate_sandbox_db(tmp_path)
-        customers = partner_customers(db_path, CUSTOMERS)
-        redis_url = stack.enter_context(redis_server(tmp_path))
-        sandbox_spec = (
-            f"selfcare_widget.sandbox:create_sandbox_app(db_path={str(db_path)!r}, credential={CREDENTIAL!r})"
-        )
-        platform_url = stack.enter_context(gunicorn(sandbox_spec, 1, 8, {}, tmp_path / "sandbox.log"))
-        partners_file = tmp_path / "partners.toml"
-        partners_file.write_text(PARTNERS_TOML, encoding="utf-8")
-        env = widget_env(platform_url, redis_url, partners_file, cache=True)
+        loaded = load_stack(tmp_path, stack)
+        customers, redis_url, env = loaded.customers, loaded.redis_url, loaded.env
         log_path = tmp_path / "widget.log"
         widget = stack.enter_context(serve_unrecycled(env, free_port(), log_path))
         master = widget_master()

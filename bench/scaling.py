@@ -51,14 +51,9 @@ from bench import Result, percentile, time_calls
 from bench.fragment_cpu import VIEWS
 from bench.fragment_load import (
     CUSTOMERS,
-    PARTNERS_TOML,
     create_sessions,
     free_port,
-    generate_sandbox_db,
-    gunicorn,
-    partner_customers,
-    redis_server,
-    widget_env,
+    load_stack,
 )
 from bench.http_load import serve_widget
 from bench.memory import finish_wrk, mb, only_worker, run_wrk, spaced, start_wrk, status_kb
@@ -492,22 +487,21 @@ def run() -> list[Result]:
         return [Result("scaling", 0, 0.0, 0.0, note="skipped: wrk or redis-server missing")]
     with tempfile.TemporaryDirectory(prefix="selfcare-bench-scaling-") as tmp, ExitStack() as stack:
         tmp_path = Path(tmp)
-        db_path = generate_sandbox_db(tmp_path)
-        customers = partner_customers(db_path, CUSTOMERS)
-        subscribers = single_sim_customers(db_path, len(SIZES) + 1, customers)
+        loaded = load_stack(tmp_path, stack)
+        customers, redis_url, platform_url, env = (
+            loaded.customers,
+            loaded.redis_url,
+            loaded.platform_url,
+            loaded.env,
+        )
+        sandbox_master = master_of(b"create_sandbox_app")
+        subscribers = single_sim_customers(loaded.db_path, len(SIZES) + 1, customers)
         first, last = period(date.today())
         started = time.monotonic()
-        add_usage(db_path, [(c, p, n) for (c, p), n in zip(subscribers, SIZES, strict=False)], first, last)
+        # into the database the sandbox serves (WAL: it reads each request with a new connection)
+        records_per_subscriber = [(c, p, n) for (c, p), n in zip(subscribers, SIZES, strict=False)]
+        add_usage(loaded.db_path, records_per_subscriber, first, last)
         insert_seconds = time.monotonic() - started
-        redis_url = stack.enter_context(redis_server(tmp_path))
-        sandbox_spec = (
-            f"selfcare_widget.sandbox:create_sandbox_app(db_path={str(db_path)!r}, credential={CREDENTIAL!r})"
-        )
-        platform_url = stack.enter_context(gunicorn(sandbox_spec, 1, 8, {}, tmp_path / "sandbox.log"))
-        sandbox_master = master_of(b"create_sandbox_app")
-        partners_file = tmp_path / "partners.toml"
-        partners_file.write_text(PARTNERS_TOML, encoding="utf-8")
-        env = widget_env(platform_url, redis_url, partners_file, cache=True)
         store = redis.Redis.from_url(redis_url)
         # the extra, fourth subscriber keeps its seeded ~100 records: the warm-up export
         size_tokens = create_sessions(redis_url, [c for c, _ in subscribers])

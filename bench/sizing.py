@@ -39,20 +39,15 @@ import requests
 from bench import Result
 from bench.fragment_cpu import VIEWS, View
 from bench.fragment_load import (
-    CUSTOMERS,
-    PARTNERS_TOML,
     REQUEST_TIMEOUT_S,
     create_sessions,
     free_port,
-    generate_sandbox_db,
-    gunicorn,
-    partner_customers,
+    load_stack,
     process,
     redis_server,
-    widget_env,
 )
 from bench.http_load import DURATION_S, wrk
-from bench.stack import CREDENTIAL, ORIGIN, PARTNER
+from bench.stack import ORIGIN, PARTNER
 
 WORKERS = 1
 THREADS = 8  # serve's default
@@ -295,16 +290,8 @@ def run() -> list[Result]:
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="selfcare-bench-sizing-") as tmp, ExitStack() as stack:
         tmp_path = Path(tmp)
-        db_path = generate_sandbox_db(tmp_path)
-        customers = partner_customers(db_path, CUSTOMERS)
-        redis_url = stack.enter_context(redis_server(tmp_path))
-        sandbox_spec = (
-            f"selfcare_widget.sandbox:create_sandbox_app(db_path={str(db_path)!r}, credential={CREDENTIAL!r})"
-        )
-        platform_url = stack.enter_context(gunicorn(sandbox_spec, 1, 8, {}, tmp_path / "sandbox.log"))
-        partners_file = tmp_path / "partners.toml"
-        partners_file.write_text(PARTNERS_TOML, encoding="utf-8")
-        env = widget_env(platform_url, redis_url, partners_file, cache=True)
+        loaded = load_stack(tmp_path, stack)
+        customers, redis_url, env = loaded.customers, loaded.redis_url, loaded.env
         widget = stack.enter_context(serve_one_worker(env, free_port(), tmp_path / "widget.log"))
         master = _serve_master()
         store = redis.Redis.from_url(redis_url, decode_responses=True)
