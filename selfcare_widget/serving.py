@@ -1,5 +1,5 @@
 """How ``selfcare-widget serve`` runs under gunicorn: a preloaded, frozen master, and a gthread
-worker that accepts only with a free thread.
+worker that leaves new connections to an idle worker while its own threads are all busy.
 
 Every gunicorn worker polls the one listening socket, and a stock gthread worker accepts whenever
 it is readable. Clients that open their keep-alive connections in a burst (a load balancer's
