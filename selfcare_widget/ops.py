@@ -27,9 +27,10 @@ from flask import Blueprint, Flask, Response, abort, g, jsonify, request
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
 
-from .edr.recorder import edr_recorded
+from .edr.recorder import edr_not_stored, edr_recorded
 from .platform.errors import NotFound, PlatformError, Rejected, Unavailable
 from .services import services
+from .store import write_unacknowledged
 from .version import __version__
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,18 @@ SIGNIN_FAILURES = Counter(
     ["partner", "method", "reason"],
 )
 EDRS = Counter("selfcare_edrs", "EDRs recorded by action and outcome.", ["action", "outcome"])
+EDRS_NOT_STORED = Counter(
+    "selfcare_edrs_not_stored",
+    "EDRs the store did not keep: spooled (on this host's disk, sent when the store is back) or "
+    "lost (the spool failed too).",
+    ["outcome"],
+)
+STORE_WRITES_UNACKNOWLEDGED = Counter(
+    "selfcare_store_writes_unacknowledged",
+    "Writes (EDRs, new sessions) no replica acknowledged within SELFCARE_REDIS_WAIT_TIMEOUT_MS: "
+    "they survive only if this primary does.",
+    ["kind"],
+)
 
 _probe_session = requests.Session()
 _probe_session.trust_env = False  # like the platform client: no proxies from the environment
@@ -258,6 +271,14 @@ def _on_edr(_sender: Any, action: str, outcome: str, partner_id: str, details: d
         SIGNIN_FAILURES.labels(partner_id, method, str(details.get("reason", "unknown"))).inc()
 
 
+def _on_edr_not_stored(_sender: Any, outcome: str) -> None:
+    EDRS_NOT_STORED.labels(outcome).inc()
+
+
+def _on_write_unacknowledged(_sender: Any, kind: str) -> None:
+    STORE_WRITES_UNACKNOWLEDGED.labels(kind).inc()
+
+
 #: What an operator reaches on the ops port; /healthz is everywhere (load balancers probe it).
 OPS_ONLY = frozenset({"ops.readyz", "ops.metrics"})
 
@@ -282,3 +303,5 @@ def init_app(app: Flask) -> None:
     instrument_platform(services(app).platform)
     # Metrics are per process, so one receiver serves every app (connecting again is a no-op).
     edr_recorded.connect(_on_edr)
+    edr_not_stored.connect(_on_edr_not_stored)
+    write_unacknowledged.connect(_on_write_unacknowledged)

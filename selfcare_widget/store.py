@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import redis
+from blinker import Namespace
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
 
@@ -259,6 +260,11 @@ def limiter_storage(url: str) -> tuple[str, dict[str, Any]]:
     return f"{SENTINEL_SCHEME}://{hosts}/{target.service}", options
 
 
+#: Sent with ``kind`` (``edr``, ``session``) when no replica acknowledged a write in time;
+#: ``ops`` counts them. Receivers must not raise.
+write_unacknowledged = Namespace().signal("store-write-unacknowledged")
+
+
 @dataclass(frozen=True)
 class Durability:
     """``WAIT`` after writes that must survive a failover (EDRs, sessions, order keys).
@@ -279,8 +285,9 @@ class Durability:
         pipe.client_info()  # which server took the writes (``laddr``), for kept()
         return True
 
-    def kept(self, store: redis.Redis, replies: list[Any], what: str) -> bool:
-        """Whether the writes before :meth:`add_wait` survive a failover.
+    def kept(self, store: redis.Redis, replies: list[Any], what: str, kind: str) -> bool:
+        """Whether the writes before :meth:`add_wait` survive a failover (``what`` names them in
+        the log, ``kind`` — ``edr`` or ``session`` — in :data:`write_unacknowledged`).
 
         They do when enough replicas acknowledged them. If not, the server may be a primary that
         merely has no replica at the moment (the write stands; logged), or — just after a
@@ -291,6 +298,7 @@ class Durability:
         acknowledged, server = replies[-2], replies[-1]
         if isinstance(acknowledged, int) and acknowledged >= self.replicas:
             return True
+        write_unacknowledged.send(self, kind=kind)
         log.warning(
             "%s acknowledged by %s of %d replica(s) within %d ms: it survives only if this primary does",
             what,

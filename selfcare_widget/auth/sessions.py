@@ -81,7 +81,7 @@ class SessionStore:
             waited = self.durability.add_wait(pipe)
             replies = pipe.execute()
         if waited:
-            self.durability.kept(self.store, replies, "a new session")  # logged; nothing to retry
+            self.durability.kept(self.store, replies, "a new session", "session")  # logged; nothing to retry
         return token
 
     def load(self, token: str) -> WidgetSession | None:

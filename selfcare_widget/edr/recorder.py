@@ -31,6 +31,9 @@ STREAM_MAXLEN = 1_000_000  # approximate cap; the worker keeps up long before th
 #: Sent for every EDR (stored or not) with ``action``, ``outcome``, ``partner_id`` and ``details``
 #: keyword arguments; ``ops`` counts them for metrics. Receivers must not raise.
 edr_recorded = Namespace().signal("edr-recorded")
+#: Sent with ``outcome`` when the store did not keep an EDR: ``spooled`` (on disk, sent later) or
+#: ``lost`` (the spool failed too); ``ops`` counts them. Receivers must not raise.
+edr_not_stored = Namespace().signal("edr-not-stored")
 
 
 class _Unreplicated(Exception):
@@ -92,7 +95,7 @@ def record(
             pipe.xadd(key, fields, maxlen=STREAM_MAXLEN, approximate=True)
             waited = shared.durability.add_wait(pipe)  # same connection as the XADD
             replies = pipe.execute()
-        if waited and not shared.durability.kept(shared.store, replies, f"EDR {edr_id}"):
+        if waited and not shared.durability.kept(shared.store, replies, f"EDR {edr_id}", "edr"):
             # the old primary after a failover (its writes are dropped when it rejoins as a
             # replica): keep the EDR on disk for the new one — a duplicate at worst
             raise _Unreplicated
@@ -100,8 +103,10 @@ def record(
         try:
             spool_for(shared.settings.edr_spool_dir, shared.store, shared.durability).append(key, fields)
         except OSError:
+            edr_not_stored.send(current_app._get_current_object(), outcome="lost")
             log.exception("EDR %s lost: the store failed and the spool could not keep it", edr_id)
             return None
+        edr_not_stored.send(current_app._get_current_object(), outcome="spooled")
         log.warning("EDR %s spooled: %s", edr_id, type(exc).__name__)
     g.setdefault("edr_actions", []).append(action)
     return edr_id

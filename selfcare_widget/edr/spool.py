@@ -144,7 +144,9 @@ class EdrSpool:
                     pipe.xadd(entry["stream"], entry["fields"], maxlen=STREAM_MAXLEN, approximate=True)
                 waited = self.durability.add_wait(pipe)
                 replies = pipe.execute()
-            if waited and not self.durability.kept(self.store, replies, f"{len(entries)} spooled EDR(s)"):
+            if waited and not self.durability.kept(
+                self.store, replies, f"{len(entries)} spooled EDR(s)", "edr"
+            ):
                 raise _StalePrimary("spooled EDRs went to the old primary; kept for the next pass")
         spool.seek(0)
         spool.truncate()

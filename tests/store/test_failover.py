@@ -37,6 +37,13 @@ def _until(check, timeout: float = 15.0):
     raise AssertionError("condition not met in time")
 
 
+def _metric(name: str, **labels: str) -> float:
+    """A counter of the process's Prometheus registry (what ``/metrics`` serves), 0 before its first count."""
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
 def _stream_ids(client: redis.Redis, partner: str = "demo-mobil") -> list[str]:
     return [json.loads(f["edr"])["id"] for _, f in client.xrange(stream_key(partner))]
 
@@ -63,9 +70,11 @@ def test_an_edr_the_store_refuses_is_spooled_and_arrives_when_the_store_is_back(
     app = make_widget_app(
         sandbox_url, test_partners, redis_url=f"redis://127.0.0.1:{port}/0", edr_spool_dir=spool_dir
     )
+    spooled_before = _metric("selfcare_edrs_not_stored_total", outcome="spooled")
     with app.test_request_context("/w/overview", method="POST"):
         edr_id = record("signin", "failure", partner_id="demo-mobil", reason="store-down")  # nothing listens
     assert edr_id is not None  # kept, not lost
+    assert _metric("selfcare_edrs_not_stored_total", outcome="spooled") == spooled_before + 1
     (spooled,) = [p for p in spool_dir.iterdir() if p.stat().st_size]
     assert edr_id in spooled.read_text(encoding="utf-8")
 
@@ -79,6 +88,25 @@ def test_an_edr_the_store_refuses_is_spooled_and_arrives_when_the_store_is_back(
     finally:
         server.terminate()
         server.wait(5)
+
+
+def test_an_edr_neither_the_store_nor_the_spool_keeps_is_counted_as_lost(
+    sandbox_url, test_partners, tmp_path
+):
+    """The one way an EDR is lost (store down and the spool directory unusable) does not go
+    unnoticed: it is logged and counted for alerting."""
+    not_a_directory = tmp_path / "spool"
+    not_a_directory.write_text("a file where the spool directory should be", encoding="utf-8")
+    app = make_widget_app(
+        sandbox_url,
+        test_partners,
+        redis_url=f"redis://127.0.0.1:{free_port()}/0",
+        edr_spool_dir=not_a_directory,
+    )
+    lost_before = _metric("selfcare_edrs_not_stored_total", outcome="lost")
+    with app.test_request_context("/w/overview", method="POST"):
+        assert record("signin", "failure", partner_id="demo-mobil", reason="store-down") is None
+    assert _metric("selfcare_edrs_not_stored_total", outcome="lost") == lost_before + 1
 
 
 ORPHAN = """
@@ -127,9 +155,11 @@ def test_an_edr_no_replica_acknowledged_on_the_only_primary_stands_and_is_logged
         redis_wait_timeout_ms=50,
         edr_spool_dir=tmp_path / "spool",
     )
+    unacknowledged_before = _metric("selfcare_store_writes_unacknowledged_total", kind="edr")
     with caplog.at_level(logging.WARNING), app.test_request_context("/", method="POST"):
         edr_id = record("signin", "failure", partner_id="demo-mobil", reason="no-replica")
     assert "acknowledged by 0 of 1 replica(s)" in caplog.text
+    assert _metric("selfcare_store_writes_unacknowledged_total", kind="edr") == unacknowledged_before + 1
     assert _stream_ids(services(app).store).count(edr_id) == 1  # no Sentinels: it is the primary
     assert not list((tmp_path / "spool").glob("*"))
 
@@ -147,9 +177,9 @@ def test_writes_to_a_server_the_sentinels_do_not_name_are_not_kept(redis_url):
                 assert wants_two.add_wait(pipe)
                 return pipe.execute()
 
-        assert wants_two.kept(store, replies(store), "a write to the primary")
+        assert wants_two.kept(store, replies(store), "a write to the primary", "edr")
         elsewhere = redis.Redis.from_url(redis_url, decode_responses=True)  # a primary of no Sentinel's
-        assert not wants_two.kept(store, replies(elsewhere), "a write to another server")
+        assert not wants_two.kept(store, replies(elsewhere), "a write to another server", "edr")
         elsewhere.delete("sc:test:kept")
 
 
