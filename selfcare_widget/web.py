@@ -13,7 +13,7 @@ import uuid
 
 import redis
 from flask import Flask, abort, current_app, g, render_template, request
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from werkzeug.exceptions import HTTPException
@@ -57,6 +57,10 @@ class NoCookieSessions(SecureCookieSessionInterface):
     ambient credentials (CSRF, third-party-cookie blocking). flask-login may still use the
     per-request session when a sign-in view logs the new user in.
     """
+
+    def open_session(self, app, request) -> SecureCookieSession:
+        # Never read from a cookie either (and no signing serializer built for every request).
+        return SecureCookieSession()
 
     def save_session(self, app, session, response) -> None:
         return None

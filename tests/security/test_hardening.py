@@ -107,3 +107,27 @@ def test_the_export_is_named_from_a_safe_alphabet(served):
     disposition = response.headers["Content-Disposition"]
     name = disposition.split('filename="', 1)[1].rstrip('"')
     assert name.endswith(".csv") and all(ch.isalnum() or ch in "-_." for ch in name), disposition
+
+
+@pytest.mark.redis
+def test_a_session_cookie_is_never_read_even_when_signed_with_the_apps_key(served):
+    """The widget authenticates only by the token a request carries: a Flask session cookie,
+    even one signed with the app's own secret key and naming a signed-in user, is ignored."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    app, url, _ = served
+    forged = (
+        SecureCookieSessionInterface()
+        .get_signing_serializer(app)
+        .dumps({"_user_id": "cust-0001", "_fresh": True})
+    )
+    response = requests.post(
+        url + "/w/overview",
+        data={"_partner": "demo-mobil"},
+        headers={"Origin": PORTAL_ORIGIN},
+        cookies={app.config.get("SESSION_COOKIE_NAME", "session"): forged},
+        timeout=30,
+    )
+    assert response.status_code == 401  # the session-expired fragment, not the overview
+    assert 'data-sc-section="overview"' not in response.text
+    assert "Set-Cookie" not in response.headers
