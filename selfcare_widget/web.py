@@ -38,7 +38,10 @@ def _load_user_from_request(_request) -> WidgetUser | None:
     token = session_token_from_request()
     if not token:
         return None
-    session = services().sessions.load(token)
+    shared = services()
+    # the customer's cached data comes along with the session in one round trip, where the
+    # platform is cached and this process has seen the session before
+    session = shared.sessions.load(token, getattr(shared.platform, "read_with", None))
     if session is None:
         return None
     g.locale = session.locale

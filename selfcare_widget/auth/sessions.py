@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import redis
 
@@ -32,6 +35,40 @@ class WidgetSession:
     locale: str
     method: str  # sso | password | sms
     created_at: float
+
+
+#: Reads to send with the session's own (``pipe``, the customer the session is known to belong
+#: to); returns what to do with their replies once the session proved to be that customer's.
+CustomerReads = Callable[[Any, str], Callable[[list[Any]], None]]
+#: Sessions per process whose customer is remembered (~150 bytes each).
+KNOWN_SESSIONS = 10_000
+
+
+class _KnownCustomers:
+    """Which customer a session token (its hash) belongs to, for the most recent sessions.
+
+    A session's customer never changes, so this can be remembered in the process; it only says
+    which customer's data to read along with the session, never whether the session is valid.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._customers: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token_hash: str) -> str | None:
+        with self._lock:
+            customer = self._customers.get(token_hash)
+            if customer is not None:
+                self._customers.move_to_end(token_hash)
+            return customer
+
+    def remember(self, token_hash: str, customer_id: str) -> None:
+        with self._lock:
+            self._customers[token_hash] = customer_id
+            self._customers.move_to_end(token_hash)
+            if len(self._customers) > self._size:
+                self._customers.popitem(last=False)
 
 
 def _key(token: str) -> str:
@@ -57,6 +94,7 @@ class SessionStore:
         self.idle_seconds = idle_seconds
         self.absolute_seconds = absolute_seconds
         self.durability = durability or Durability()
+        self._known = _KnownCustomers(KNOWN_SESSIONS)
 
     def create(self, partner_id: str, customer_id: str, locale: str, method: str) -> str:
         """Start a session and return its token (shown to the browser once, never stored)."""
@@ -84,17 +122,25 @@ class SessionStore:
             self.durability.kept(self.store, replies, "a new session", "session")  # logged; nothing to retry
         return token
 
-    def load(self, token: str) -> WidgetSession | None:
-        """The live session for ``token``, renewing its idle timeout; None if unknown or expired."""
+    def load(self, token: str, customer_reads: CustomerReads | None = None) -> WidgetSession | None:
+        """The live session for ``token``, renewing its idle timeout; None if unknown or expired.
+
+        ``customer_reads`` adds reads of the session's customer to the same round trip when this
+        process has seen the session before (it knows the customer); their replies are handed
+        over only if the session is live and that customer's.
+        """
         if not token or len(token) > 128:
             return None
         key = _key(token)
+        token_hash = key[len(PREFIX) :]
+        known = self._known.get(token_hash) if customer_reads else None
         # Read and renew in one round trip: EXPIRE of a missing key does nothing, and a session
         # past its absolute timeout is deleted right after, so renewing it first is harmless.
         with self.store.pipeline(transaction=False) as pipe:
             pipe.hgetall(key)
             pipe.expire(key, self.idle_seconds)
-            found, _renewed = pipe.execute()
+            take_replies = customer_reads(pipe, known) if customer_reads and known else None
+            found, _renewed, *customer_replies = pipe.execute()
         # The store is built with decode_responses=True (store.connect): fields and values are str.
         data = cast("dict[str, str]", found)
         if not data:
@@ -103,8 +149,11 @@ class SessionStore:
         if time.time() - created > self.absolute_seconds:
             self.store.delete(key)
             return None
+        if take_replies and data["customer"] == known:
+            take_replies(customer_replies)
+        self._known.remember(token_hash, data["customer"])
         return WidgetSession(
-            token_hash=key[len(PREFIX) :],
+            token_hash=token_hash,
             partner_id=data["partner"],
             customer_id=data["customer"],
             locale=data.get("locale", "cs"),

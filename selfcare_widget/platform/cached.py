@@ -231,6 +231,20 @@ class CachedPlatform:
         """The request ended: forget its snapshots (the next request reads them afresh)."""
         _request_snapshots.set(None)
 
+    def read_with(self, pipe: Any, customer_id: str) -> Callable[[list[Any]], None]:
+        """Add the reads of the customer's snapshot to ``pipe`` (another read's round trip, e.g.
+        the session's); returns what takes their replies in as this request's snapshot."""
+        pipe.get(_generation_key("c:" + customer_id))
+        pipe.hgetall(_snapshot_key(customer_id))
+
+        def take(replies: list[Any]) -> None:
+            snapshots = _request_snapshots.get()
+            if snapshots is not None and customer_id not in snapshots:
+                generation, entries = replies
+                snapshots[customer_id] = _Snapshot(generation or "0", entries)
+
+        return take
+
     def _snapshot(self, customer_id: str) -> _Snapshot | None:
         """The request's snapshot of ``customer_id`` (read now if not yet); None outside a request
         or when the store is unavailable."""

@@ -36,6 +36,32 @@ def test_session_round_trip_and_revocation(store):
     assert sessions.load(token) is None
 
 
+def test_reads_sent_with_the_session_reach_only_a_live_session_of_their_customer(store):
+    """Reads of the customer the process remembers for a session ride in its round trip; their
+    replies are handed over only when the session is live and that customer's."""
+    sessions = SessionStore(store, idle_seconds=60, absolute_seconds=3600)
+    handed: list[tuple[str, list]] = []
+
+    def customer_reads(pipe, customer_id):
+        pipe.get(f"sc:test:{customer_id}")
+        return lambda replies: handed.append((customer_id, replies))
+
+    store.set("sc:test:cust-0001", "cached")
+    token = sessions.create("demo-mobil", "cust-0001", "cs", "sso")
+    assert sessions.load(token, customer_reads).customer_id == "cust-0001"
+    assert handed == []  # not known to this process yet: the session alone
+    assert sessions.load(token, customer_reads).customer_id == "cust-0001"
+    assert handed == [("cust-0001", ["cached"])]
+
+    sessions._known.remember(_key(token)[len("sc:session:") :], "cust-0002")  # a wrong memory
+    assert sessions.load(token, customer_reads).customer_id == "cust-0001"
+    assert handed[1:] == []  # cust-0002's data never handed to cust-0001's session
+    sessions.revoke(token)
+    assert sessions.load(token, customer_reads) is None
+    assert handed[1:] == []
+    store.delete("sc:test:cust-0001")
+
+
 def test_idle_timeout_ends_the_session_and_use_renews_it(store):
     sessions = SessionStore(store, idle_seconds=1, absolute_seconds=3600)
     token = sessions.create("demo-mobil", "cust-0001", "cs", "sso")
