@@ -32,6 +32,7 @@ def create_app(
     from .platform.cached import CachedPlatform
     from .platform.tmf import TmfPlatform, TmfSettings
     from .views import register_views
+    from .views.common import kept_names_for_request
 
     settings = settings or load_settings()
     if partners is None:
@@ -98,6 +99,7 @@ def create_app(
     app.register_blueprint(auth_bp)
     app.register_blueprint(reset_bp)
     register_views(app)
+    app.extensions[web.KEPT_NAMES] = kept_names_for_request
     limits.init_app(app, settings)
     ops.init_app(app)  # /healthz, /readyz, /metrics and the metrics hooks
     return app

@@ -19,6 +19,7 @@ from flask_login import LoginManager, current_user
 from werkzeug.exceptions import HTTPException
 
 from .auth.credentials import requested_partner, session_token_from_request
+from .auth.sessions import WidgetSession
 from .auth.user import WidgetUser
 from .services import services
 
@@ -28,6 +29,9 @@ EXPOSED_HEADERS = (
     "X-Selfcare-Action, X-Selfcare-Pay, X-Selfcare-Session, X-Selfcare-Signed-Out, X-Selfcare-Answer, "
     "Content-Disposition, HX-Retarget, HX-Reswap"
 )
+#: ``app.extensions`` key of ``(WidgetSession) -> list[str]``: the names of the kept texts the
+#: request's view will look for (set by ``create_app``: the views know them, this layer does not).
+KEPT_NAMES = "selfcare.kept_names"
 #: Marks every answer of this app: the loader swaps nothing else (a proxy's error page, say).
 ANSWER_HEADER = "X-Selfcare-Answer"
 PREFLIGHT_MAX_AGE = "7200"
@@ -39,9 +43,18 @@ def _load_user_from_request(_request) -> WidgetUser | None:
     if not token:
         return None
     shared = services()
-    # the customer's cached data comes along with the session in one round trip, where the
-    # platform is cached and this process has seen the session before
-    session = shared.sessions.load(token, getattr(shared.platform, "read_with", None))
+    # the customer's cached data (and the kept text the view will want, see KEPT_NAMES) comes
+    # along with the session in one round trip, where the platform is cached and this process
+    # has seen the session before
+    read_with = getattr(shared.platform, "read_with", None)
+    kept_names = current_app.extensions.get(KEPT_NAMES)
+    customer_reads = None
+    if read_with is not None:
+
+        def customer_reads(pipe, known: WidgetSession):
+            return read_with(pipe, known.customer_id, kept_names(known) if kept_names else ())
+
+    session = shared.sessions.load(token, customer_reads)
     if session is None:
         return None
     g.locale = session.locale

@@ -37,38 +37,39 @@ class WidgetSession:
     created_at: float
 
 
-#: Reads to send with the session's own (``pipe``, the customer the session is known to belong
-#: to); returns what to do with their replies once the session proved to be that customer's.
-CustomerReads = Callable[[Any, str], Callable[[list[Any]], None]]
-#: Sessions per process whose customer is remembered (~150 bytes each).
+#: Reads to send with the session's own (``pipe``, the session as this process last saw it);
+#: returns what to do with their replies once the session proved live and the same customer's.
+CustomerReads = Callable[[Any, "WidgetSession"], Callable[[list[Any]], None]]
+#: Sessions per process remembered as last seen (~300 bytes each).
 KNOWN_SESSIONS = 10_000
 
 
-class _KnownCustomers:
-    """Which customer a session token (its hash) belongs to, for the most recent sessions.
+class _KnownSessions:
+    """The most recent sessions as this process last loaded them, by token hash.
 
-    A session's customer never changes, so this can be remembered in the process; it only says
-    which customer's data to read along with the session, never whether the session is valid.
+    A session's customer, partner and sign-in method never change, so what to read along with
+    the session can be chosen from this memory; whether the session is valid, and its language,
+    are always read from the store.
     """
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._customers: OrderedDict[str, str] = OrderedDict()
+        self._sessions: OrderedDict[str, WidgetSession] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, token_hash: str) -> str | None:
+    def get(self, token_hash: str) -> WidgetSession | None:
         with self._lock:
-            customer = self._customers.get(token_hash)
-            if customer is not None:
-                self._customers.move_to_end(token_hash)
-            return customer
+            session = self._sessions.get(token_hash)
+            if session is not None:
+                self._sessions.move_to_end(token_hash)
+            return session
 
-    def remember(self, token_hash: str, customer_id: str) -> None:
+    def remember(self, session: WidgetSession) -> None:
         with self._lock:
-            self._customers[token_hash] = customer_id
-            self._customers.move_to_end(token_hash)
-            if len(self._customers) > self._size:
-                self._customers.popitem(last=False)
+            self._sessions[session.token_hash] = session
+            self._sessions.move_to_end(session.token_hash)
+            if len(self._sessions) > self._size:
+                self._sessions.popitem(last=False)
 
 
 def _key(token: str) -> str:
@@ -94,7 +95,7 @@ class SessionStore:
         self.idle_seconds = idle_seconds
         self.absolute_seconds = absolute_seconds
         self.durability = durability or Durability()
-        self._known = _KnownCustomers(KNOWN_SESSIONS)
+        self._known = _KnownSessions(KNOWN_SESSIONS)
 
     def create(self, partner_id: str, customer_id: str, locale: str, method: str) -> str:
         """Start a session and return its token (shown to the browser once, never stored)."""
@@ -125,7 +126,7 @@ class SessionStore:
     def load(self, token: str, customer_reads: CustomerReads | None = None) -> WidgetSession | None:
         """The live session for ``token``, renewing its idle timeout; None if unknown or expired.
 
-        ``customer_reads`` adds reads of the session's customer to the same round trip when this
+        ``customer_reads`` adds reads for the session's customer to the same round trip when this
         process has seen the session before (it knows the customer); their replies are handed
         over only if the session is live and that customer's.
         """
@@ -149,10 +150,9 @@ class SessionStore:
         if time.time() - created > self.absolute_seconds:
             self.store.delete(key)
             return None
-        if take_replies and data["customer"] == known:
+        if take_replies and known and data["customer"] == known.customer_id:
             take_replies(customer_replies)
-        self._known.remember(token_hash, data["customer"])
-        return WidgetSession(
+        session = WidgetSession(
             token_hash=token_hash,
             partner_id=data["partner"],
             customer_id=data["customer"],
@@ -160,6 +160,8 @@ class SessionStore:
             method=data.get("method", ""),
             created_at=created,
         )
+        self._known.remember(session)
+        return session
 
     def revoke(self, token: str) -> None:
         """End the session at once (sign-out)."""

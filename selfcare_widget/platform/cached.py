@@ -120,6 +120,8 @@ class _Snapshot:
     entries: dict[str, str]
     #: ids (accounts, SIM products and services, tariffs) this customer's own data named
     owned: set[str] = field(default_factory=set)
+    #: kept texts read along with the snapshot (``memo`` key -> stored value or None)
+    memos: dict[str, str | None] = field(default_factory=dict)
 
     def get(self, name: str, tag: str = "") -> str | None:
         """The JSON of a live entry written under the current generation (and ``tag``), else None."""
@@ -189,7 +191,8 @@ class CachedPlatform:
         key = _memo_key(customer_id, name)
         try:
             if customer_id in snapshots:
-                kept = cast("str | None", self.store.get(key))
+                memos = snapshots[customer_id].memos
+                kept = memos.pop(key) if key in memos else cast("str | None", self.store.get(key))
             else:
                 with self.store.pipeline(transaction=False) as pipe:  # one round trip, as _snapshot
                     pipe.get(_generation_key("c:" + customer_id))
@@ -231,17 +234,25 @@ class CachedPlatform:
         """The request ended: forget its snapshots (the next request reads them afresh)."""
         _request_snapshots.set(None)
 
-    def read_with(self, pipe: Any, customer_id: str) -> Callable[[list[Any]], None]:
-        """Add the reads of the customer's snapshot to ``pipe`` (another read's round trip, e.g.
-        the session's); returns what takes their replies in as this request's snapshot."""
+    def read_with(
+        self, pipe: Any, customer_id: str, memo_names: Iterable[str] = ()
+    ) -> Callable[[list[Any]], None]:
+        """Add the reads of the customer's snapshot, and of the texts kept under ``memo_names``,
+        to ``pipe`` (another read's round trip, e.g. the session's); returns what takes their
+        replies in as this request's snapshot."""
+        keys = [_memo_key(customer_id, name) for name in memo_names]
         pipe.get(_generation_key("c:" + customer_id))
         pipe.hgetall(_snapshot_key(customer_id))
+        for key in keys:
+            pipe.get(key)
 
         def take(replies: list[Any]) -> None:
             snapshots = _request_snapshots.get()
             if snapshots is not None and customer_id not in snapshots:
-                generation, entries = replies
-                snapshots[customer_id] = _Snapshot(generation or "0", entries)
+                generation, entries, *kept = replies
+                snapshot = _Snapshot(generation or "0", entries)
+                snapshot.memos.update(zip(keys, kept, strict=True))
+                snapshots[customer_id] = snapshot
 
         return take
 

@@ -9,10 +9,11 @@ from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, g, request
+from flask import Response, abort, current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..auth.sessions import WidgetSession
 from ..i18n import TIME_ZONE, request_locale
 from ..partners import Partner
 from ..platform import NotFound, Platform, PlatformError, Rejected
@@ -60,17 +61,8 @@ def kept_fragment(*fields: str) -> Callable[[Callable[[], Any]], Callable[[], An
             memo = getattr(platform(), "memo", None)
             if memo is None:
                 return view()
-            name = "|".join(
-                [
-                    identity,  # not request.endpoint: the shell inlines sections into its own answer
-                    current_user.partner_id,
-                    request_locale(),
-                    current_user.session.method,
-                    today().isoformat(),
-                    __version__,
-                    *(request.form.get(f, "") for f in fields),
-                ]
-            )
+            session = current_user.session
+            name = _kept_name(identity, fields, session.partner_id, request_locale(), session.method)
             answer = None
 
             def build() -> str | None:
@@ -81,9 +73,36 @@ def kept_fragment(*fields: str) -> Callable[[Callable[[], Any]], Callable[[], An
             text = memo(current_user.customer_id, name, build, FRAGMENT_MAX_AGE)
             return answer if answer is not None else text
 
+        wrapper.kept_as = (identity, fields)  # type: ignore[attr-defined] # outer @wraps copy it
         return wrapper
 
     return decorate
+
+
+def _kept_name(identity: str, fields: tuple[str, ...], partner_id: str, locale: str, method: str) -> str:
+    return "|".join(
+        [
+            identity,  # not request.endpoint: the shell inlines sections into its own answer
+            partner_id,
+            locale,
+            method,
+            today().isoformat(),
+            __version__,
+            *(request.form.get(f, "") for f in fields),
+        ]
+    )
+
+
+def kept_names_for_request(session: WidgetSession) -> list[str]:
+    """The kept text this request's view will look for, if ``session`` is still as it was last
+    seen (same language): read along with the session, so a kept fragment costs one round trip.
+    A wrong guess (the language changed) only costs the read."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    kept_as = getattr(view, "kept_as", None)
+    if kept_as is None:
+        return []
+    identity, fields = kept_as
+    return [_kept_name(identity, fields, session.partner_id, session.locale, session.method)]
 
 
 def own_sim(product_id: str, sims: list[Sim] | None = None) -> Sim:
