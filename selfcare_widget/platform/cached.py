@@ -190,16 +190,12 @@ class CachedPlatform:
             return build()
         key = _memo_key(customer_id, name)
         try:
-            if customer_id in snapshots:
-                memos = snapshots[customer_id].memos
-                kept = memos.pop(key) if key in memos else cast("str | None", self.store.get(key))
-            else:
-                with self.store.pipeline(transaction=False) as pipe:  # one round trip, as _snapshot
-                    pipe.get(_generation_key("c:" + customer_id))
-                    pipe.hgetall(_snapshot_key(customer_id))
-                    pipe.get(key)
-                    generation, entries, kept = pipe.execute()
-                snapshots[customer_id] = _Snapshot(generation or "0", entries)
+            if customer_id not in snapshots:  # the snapshot and the text in one round trip
+                with self.store.pipeline(transaction=False) as pipe:
+                    take = self.read_with(pipe, customer_id, [name])
+                    take(pipe.execute())
+            memos = snapshots[customer_id].memos  # texts read with the snapshot (or the session)
+            kept = memos.pop(key) if key in memos else cast("str | None", self.store.get(key))
         except redis.RedisError:
             log.warning("cache unavailable; building afresh")
             return build()
@@ -262,18 +258,15 @@ class CachedPlatform:
         snapshots = _request_snapshots.get()
         if snapshots is None:
             return None
-        snapshot = snapshots.get(customer_id)
-        if snapshot is None:
+        if customer_id not in snapshots:
             try:
                 with self.store.pipeline(transaction=False) as pipe:  # one round trip
-                    pipe.get(_generation_key("c:" + customer_id))
-                    pipe.hgetall(_snapshot_key(customer_id))
-                    generation, entries = pipe.execute()
+                    take = self.read_with(pipe, customer_id)
+                    take(pipe.execute())
             except redis.RedisError:
                 log.warning("cache unavailable; reading from the platform")
                 return None
-            snapshot = snapshots[customer_id] = _Snapshot(generation or "0", entries)
-        return snapshot
+        return snapshots[customer_id]
 
     def _owner_snapshot(self, ids: Iterable[str]) -> tuple[str, _Snapshot] | None:
         """The request's snapshot (and its customer) whose own data named every one of ``ids``."""

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import time
-import uuid
-
 import pytest
-from jose import jwt
+
+from selfcare_widget.demo.keys import mint_sso_token
 
 
 @pytest.fixture
 def sso_token(partner_rsa_key):
-    def _token(customer: str = "cust-0001", **extra) -> str:
-        now = int(time.time())
-        claims = {
-            "iss": "demo-mobil",
-            "aud": "selfcare-widget",
-            "sub": customer,
-            "iat": now,
-            "exp": now + 120,
-        }
-        return jwt.encode({**claims, "jti": uuid.uuid4().hex, **extra}, partner_rsa_key, algorithm="RS256")
+    def _token(customer: str = "cust-0001", locale: str | None = None) -> str:
+        return mint_sso_token(
+            partner_id="demo-mobil", customer_id=customer, key=partner_rsa_key, locale=locale
+        )
 
     return _token
