@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 
-from tests.support import free_port
+from tests.support import free_port, free_ports
 
 PYTHON = sys.executable
 
@@ -42,7 +42,7 @@ def read_until(proc: subprocess.Popen, pattern: str, limit: int = 200) -> re.Mat
 
 
 def test_demo_command_serves_portal_widget_and_platform(tmp_path):
-    ports = [free_port() for _ in range(3)]
+    ports = free_ports(3)
     proc = start(
         [
             "demo",

@@ -10,7 +10,7 @@ import requests
 from selfcare_widget.config import ConfigError
 from selfcare_widget.demo import DEMO_OWNED_SETTINGS, demo_settings
 from tests.cli.test_cli import read_until, start
-from tests.support import free_port
+from tests.support import free_port, free_ports
 
 DEMO = {
     "platform_url": "http://127.0.0.1:8002",
@@ -85,7 +85,7 @@ def test_demo_command_stops_at_once_on_a_wrong_setting(tmp_path):
 
 
 def test_demo_command_honours_session_timeouts_and_audience(tmp_path):
-    ports = [free_port() for _ in range(3)]
+    ports = free_ports(3)
     proc = start(
         [
             "demo",

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support import free_port
+from tests.support import free_ports
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = "share/selfcare-widget/"
@@ -132,7 +132,7 @@ def test_installed_wheel_runs_the_demo_outside_the_checkout(dist, tmp_path):
 
     instance = tmp_path / "instance"
     run_env = {**clean_env, "SELFCARE_INSTANCE_DIR": str(instance), "PYTHONUNBUFFERED": "1"}
-    portal_port, widget_port, platform_port = free_port(), free_port(), free_port()
+    portal_port, widget_port, platform_port = free_ports(3)
     demo = subprocess.Popen(
         [
             str(bin_dir / "selfcare-widget"),

@@ -134,11 +134,10 @@ def redis_sentinel() -> Iterator[SentinelSetup]:
     server = shutil.which("redis-server")
     require(server is not None, "redis-server")
     assert server is not None
-    from tests.support import free_port
+    from tests.support import free_ports
 
     workdir = tempfile.mkdtemp(prefix="selfcare-sentinel-")
-    primary, replica = free_port(), free_port()
-    sentinel_ports = [free_port() for _ in range(3)]
+    primary, replica, *sentinel_ports = free_ports(5)
     procs = [start_redis(server, workdir, primary)]
     try:
         wait_port(primary)
